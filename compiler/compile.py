@@ -1,0 +1,123 @@
+"""``compile(model, device) → Program`` through explicit passes:
+
+validate → lower to IR → place → scale → quantize → mismatch → emit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from compiler.models.base import AbstractEnergyModel
+from compiler.passes.mismatch import apply_mismatch
+from compiler.passes.place import place
+from compiler.passes.quantize import Quantized, quantize_couplings, quantize_values
+from compiler.passes.scale import scale
+from compiler.passes.validate import validate
+from compiler.program import Program
+from compiler.report import CompileReport
+from device_models.cells import cell_physics
+from device_models.registry import load_device
+from device_models.spec import DeviceSpec
+
+LOADING_WARN_FRACTION = 0.1  # Σ_j G_ij should stay ≪ 2Cω₀ (PHYSICS.md)
+
+
+def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, placement=None,
+            quantize: bool = True, mismatch_seed: int | None = None) -> Program:
+    """Compile an energy model for a device.
+
+    Args:
+        model: an :class:`~compiler.models.base.AbstractEnergyModel`.
+        device: a :class:`DeviceSpec`, a shipped device name, or a YAML path.
+        placement: optional cell per variable (array or ``{label: cell}``); default identity.
+        quantize: snap conductances to the device's DAC grid (turn off to study ideal hardware).
+        mismatch_seed: seed of the device's conductance mismatch draw (used when the device's
+            ``mismatch`` σ is nonzero).
+
+    Returns:
+        A :class:`Program`; ``program.report`` says what was scaled, quantized, clipped, dropped.
+    """
+    spec = load_device(device)
+    ir = validate(model, spec)
+    cells = place(ir, spec, placement)
+    scaled = scale(ir, spec.cell)
+    J, h, poly = scaled.J, scaled.h, scaled.poly
+    records: list[tuple[Quantized, np.ndarray]] = []
+    if quantize:
+        J, qJ, pairs = quantize_couplings(J, spec.coupling)
+        records.append((qJ, pairs))
+        if spec.cell == "pbit":
+            qh = quantize_values(h, spec.coupling)
+            h = qh.values
+            records.append((qh, np.stack([np.arange(len(h)), np.full(len(h), -1)], axis=1)))
+        if spec.cell == "gauss":
+            qd = quantize_values(2 * poly[:, 0], spec.coupling)
+            poly = poly.copy()
+            poly[:, 0] = qd.values / 2
+            records.append((qd, np.stack([np.arange(len(h)), np.arange(len(h))], axis=1)))
+    J = apply_mismatch(J, spec.mismatch, mismatch_seed)
+    colors = _colors(J)
+    physics = cell_physics(spec, node_conductance=_max_loading(J) * spec.coupling.g_max,
+                           colours=int(colors.max()) + 1)
+    report = CompileReport(
+        device=spec.name, cell=spec.cell, num_variables=ir.n, cells_used=ir.n, scale=scaled.scale,
+        thermal_temperature=physics.thermal_temperature * scaled.scale, time_unit=physics.time_unit,
+        quantization_max_error=max((q.max_error for q, _ in records), default=0.0),
+        quantization_rms_error=_pooled_rms(records),
+        clipped=_pairs(records, "clipped", scaled.reference, ir.n),
+        dropped=_pairs(records, "dropped", scaled.reference, ir.n),
+        mismatch=spec.mismatch, mismatch_seed=mismatch_seed if spec.mismatch else None,
+        warnings=_warnings(spec, J, physics.omega0),
+    )
+    return Program(spec, ir, J, h, poly, cells, scaled.scale, colors, physics, report, scaled.reference)
+
+
+def _colors(J: sp.csr_matrix) -> np.ndarray:
+    """Greedy graph colouring of the coupling graph: nodes of one colour are uncoupled."""
+    m = J.shape[0]
+    graph = nx.Graph()
+    graph.add_nodes_from(range(m))
+    upper = sp.triu(J, k=1).tocoo()
+    graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist()))
+    coloring = nx.greedy_color(graph, strategy="largest_first")
+    return np.array([coloring[i] for i in range(m)], dtype=np.int64)
+
+
+def _max_loading(J: sp.csr_matrix) -> float:
+    """Largest row sum of |J| (device units): padding raises every node to this loading."""
+    return float(np.abs(J).sum(axis=1).max()) if J.nnz else 0.0
+
+
+def _pooled_rms(records) -> float:
+    total = sum(len(q.values) * q.rms_error**2 for q, _ in records)
+    count = sum(len(q.values) for q, _ in records)
+    return float(np.sqrt(total / count)) if count else 0.0
+
+
+def _pairs(records, what: str, reference: bool, n: int) -> list[tuple[int, int]]:
+    """Variable-index pairs (−1 = reference oscillator or ground) of clipped/dropped entries."""
+    out = []
+    for q, pairs in records:
+        for k in getattr(q, what):
+            i, j = (int(v) for v in pairs[k])
+            if reference and j == n:
+                j = -1
+            out.append((i, j))
+    return out
+
+
+def _warnings(spec: DeviceSpec, J: sp.csr_matrix, omega0: float) -> list[str]:
+    notes = []
+    if spec.cell == "oim":
+        loading = _max_loading(J) * spec.coupling.g_max
+        limit = 2 * spec.components["capacitance"] * omega0
+        if loading > LOADING_WARN_FRACTION * limit:
+            notes.append(
+                f"coupling load {loading:.3g} S per tank exceeds {LOADING_WARN_FRACTION:g}·2Cω₀ = "
+                f"{LOADING_WARN_FRACTION * limit:.3g} S: the phase macromodel is less accurate"
+            )
+    return notes

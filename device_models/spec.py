@@ -1,0 +1,189 @@
+"""Chip descriptions: :class:`DeviceSpec` and its YAML schema.
+
+A device file looks like::
+
+    name: oim64-kings
+    description: 64-cell king's-graph oscillator Ising machine
+    cell: oim                 # oim | pbit | gauss
+    cells: 64
+    topology: {kind: kings, rows: 8, cols: 8}
+    components: {inductance: 10 nH, capacitance: 1 pF, amplitude: 0.5 V, loss_conductance: 20 uS}
+    coupling: {g_max: 100 uS, g_min: 1 uS, dac_bits: 6}
+    mismatch: 0.0             # relative σ of every programmed conductance
+    noise_temperature: 300 K
+    precision: float64        # float32 | float64, the emulators' working precision
+
+Every key is checked: unknown keys, missing keys and wrong units raise
+:class:`~device_models.errors.DeviceSpecError` naming the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from device_models.errors import DeviceSpecError
+from device_models.topology import Topology, parse_topology
+from device_models.units import parse_quantity
+
+CELL_COMPONENTS: dict[str, dict[str, tuple[str, bool]]] = {
+    # component: (unit, required)
+    "oim": {"inductance": ("H", True), "capacitance": ("F", True), "amplitude": ("V", True),
+            "loss_conductance": ("S", False)},
+    "pbit": {"supply": ("V", True), "input_scale": ("A", True), "clock": ("Hz", True)},
+    "gauss": {"capacitance": ("F", True), "voltage_scale": ("V", True), "inductance": ("H", False)},
+}
+COUPLING_KEYS = {"g_max": "S", "g_min": "S"}
+TOP_KEYS = {"name", "description", "cell", "cells", "topology", "components", "coupling",
+            "mismatch", "noise_temperature", "precision"}
+REQUIRED = {"name", "cell", "cells", "topology", "components", "coupling"}
+
+
+@dataclass(frozen=True)
+class CouplingSpec:
+    """Programmable coupling conductances: magnitudes in ``[g_min, g_max]`` siemens on a grid of
+    ``2**dac_bits − 1`` equal steps from 0 to g_max (sign set by routing)."""
+
+    g_max: float
+    g_min: float
+    dac_bits: int
+
+    @property
+    def levels(self) -> int:
+        return 2**self.dac_bits - 1
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """A chip: cell type, cell count, topology, component values (SI units), coupling DAC,
+    mismatch σ (relative) and noise temperature (kelvin)."""
+
+    name: str
+    cell: str
+    cells: int
+    topology: Topology
+    components: dict
+    coupling: CouplingSpec
+    description: str = ""
+    mismatch: float = 0.0
+    noise_temperature: float = 300.0
+    precision: str = "float64"
+    source: str = field(default="", compare=False)
+
+    @classmethod
+    def from_dict(cls, raw: dict, *, source: str = "") -> "DeviceSpec":
+        """Validate a parsed YAML mapping and build the spec."""
+        where = f" in {source}" if source else ""
+        if not isinstance(raw, dict):
+            raise DeviceSpecError(f"device description{where} must be a mapping, got {type(raw).__name__}")
+        unknown = set(raw) - TOP_KEYS
+        if unknown:
+            raise DeviceSpecError(f"unknown key(s) {sorted(unknown)}{where}; allowed: {sorted(TOP_KEYS)}")
+        missing = REQUIRED - set(raw)
+        if missing:
+            raise DeviceSpecError(f"missing key(s) {sorted(missing)}{where}")
+        cell = raw["cell"]
+        if cell not in CELL_COMPONENTS:
+            raise DeviceSpecError(f"cell must be one of {sorted(CELL_COMPONENTS)}, got {cell!r}{where}")
+        cells = raw["cells"]
+        if not isinstance(cells, int) or isinstance(cells, bool) or cells < 1:
+            raise DeviceSpecError(f"cells must be a positive integer, got {cells!r}{where}")
+        return cls(
+            name=_name(raw["name"]),
+            cell=cell,
+            cells=cells,
+            topology=parse_topology(raw["topology"], cells),
+            components=_components(cell, raw["components"]),
+            coupling=_coupling(raw["coupling"]),
+            description=str(raw.get("description", "")),
+            mismatch=_nonneg("mismatch", raw.get("mismatch", 0.0)),
+            noise_temperature=parse_quantity(raw.get("noise_temperature", 300.0), "K", field="noise_temperature"),
+            precision=_precision(raw.get("precision", "float64")),
+            source=source,
+        )
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "DeviceSpec":
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise DeviceSpecError(f"{path}: not valid YAML: {exc}") from None
+        return cls.from_dict(raw, source=str(path))
+
+    def to_dict(self) -> dict:
+        """Plain-data form (SI floats), the inverse of :meth:`from_dict`."""
+        topo: dict = {"kind": self.topology.kind}
+        if self.topology.kind in ("kings", "torus2d"):
+            topo.update(rows=self.topology.rows, cols=self.topology.cols)
+        if self.topology.kind == "edges":
+            topo["edges"] = [list(e) for e in self.topology.edge_list]
+        return {
+            "name": self.name, "description": self.description, "cell": self.cell, "cells": self.cells,
+            "topology": topo, "components": dict(self.components),
+            "coupling": {"g_max": self.coupling.g_max, "g_min": self.coupling.g_min,
+                         "dac_bits": self.coupling.dac_bits},
+            "mismatch": self.mismatch, "noise_temperature": self.noise_temperature,
+            "precision": self.precision,
+        }
+
+
+def _name(value) -> str:
+    # Names travel into reports and netlist comments; keep them to a plain identifier alphabet.
+    text = str(value)
+    if not text or not all(ch.isalnum() or ch in "-_." for ch in text):
+        raise DeviceSpecError(f"name may hold letters, digits, '-', '_' and '.', got {value!r}")
+    return text
+
+
+def _components(cell: str, raw) -> dict:
+    schema = CELL_COMPONENTS[cell]
+    if not isinstance(raw, dict):
+        raise DeviceSpecError(f"components must be a mapping, got {raw!r}")
+    unknown = set(raw) - set(schema)
+    if unknown:
+        raise DeviceSpecError(f"unknown component(s) {sorted(unknown)} for cell {cell!r}; allowed {sorted(schema)}")
+    out = {}
+    for key, (unit, required) in schema.items():
+        if key not in raw:
+            if required:
+                raise DeviceSpecError(f"components.{key} is required for cell {cell!r}")
+            continue
+        value = parse_quantity(raw[key], unit, field=f"components.{key}")
+        if value <= 0:
+            raise DeviceSpecError(f"components.{key} must be positive, got {raw[key]!r}")
+        out[key] = value
+    return out
+
+
+def _coupling(raw) -> CouplingSpec:
+    if not isinstance(raw, dict):
+        raise DeviceSpecError(f"coupling must be a mapping, got {raw!r}")
+    allowed = set(COUPLING_KEYS) | {"dac_bits"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise DeviceSpecError(f"unknown coupling key(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+    if "g_max" not in raw or "dac_bits" not in raw:
+        raise DeviceSpecError("coupling needs g_max and dac_bits")
+    g_max = parse_quantity(raw["g_max"], "S", field="coupling.g_max")
+    g_min = parse_quantity(raw.get("g_min", 0.0), "S", field="coupling.g_min")
+    bits = raw["dac_bits"]
+    if not isinstance(bits, int) or isinstance(bits, bool) or not 1 <= bits <= 24:
+        raise DeviceSpecError(f"coupling.dac_bits must be an integer in 1..24, got {bits!r}")
+    if not 0 <= g_min < g_max:
+        raise DeviceSpecError(f"coupling needs 0 ≤ g_min < g_max, got g_min={g_min}, g_max={g_max}")
+    return CouplingSpec(g_max, g_min, bits)
+
+
+def _nonneg(field_name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise DeviceSpecError(f"{field_name} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def _precision(value) -> str:
+    if value not in ("float32", "float64"):
+        raise DeviceSpecError(f"precision must be float32 or float64, got {value!r}")
+    return value

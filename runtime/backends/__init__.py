@@ -1,0 +1,93 @@
+"""Backend registry.
+
+Backends are named in :data:`BACKEND_PATHS` and imported on first use, so optional ones (ngspice,
+JAX, the C extension) cost nothing until asked for.  ``backend="auto"`` picks the first available
+of :data:`AUTO_ORDER`; the environment variable ``SONQ_BACKEND`` overrides that choice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+
+from device_models.errors import BackendError
+from runtime.backends.base import AbstractBackend, AbstractEmulator, RunPlan, Trajectory
+
+log = logging.getLogger("sonq.runtime")
+
+BACKEND_PATHS: dict[str, str] = {
+    "numpy": "runtime.backends.numpy_backend:NumpyBackend",
+    "numba": "runtime.backends.numba_backend:NumbaBackend",
+    "c": "runtime.backends.c_backend:CBackend",
+    "jax": "runtime.backends.jax_backend:JaxBackend",
+    "circuit": "runtime.circuit.backend:CircuitBackend",
+    "spice": "runtime.spice.backend:SpiceBackend",
+}
+AUTO_ORDER = ("c", "numba", "numpy")
+
+
+def register_backend(name: str, path: str) -> None:
+    """Make the class at ``"module:Class"`` available as ``backend=name``."""
+    BACKEND_PATHS[name] = path
+
+
+def backend_class(name: str) -> type[AbstractBackend]:
+    """Import and return a registered backend class.
+
+    Raises:
+        BackendError: unknown name, or its module is not part of this installation.
+    """
+    if name not in BACKEND_PATHS:
+        raise BackendError(f"unknown backend {name!r}; registered: {sorted(BACKEND_PATHS)}")
+    module, _, attr = BACKEND_PATHS[name].partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ImportError as exc:
+        raise BackendError(f"backend {name!r} cannot be loaded: {exc}") from None
+
+
+def available_backends() -> dict[str, str | None]:
+    """Each registered backend with ``None`` (usable here) or the reason it is not."""
+    out = {}
+    for name in BACKEND_PATHS:
+        try:
+            out[name] = backend_class(name).unavailable_reason()
+        except BackendError as exc:
+            out[name] = str(exc)
+    return out
+
+
+def get_backend(name: str, cell: str, **options) -> AbstractBackend:
+    """Instantiate a backend by name (or ``"auto"``) for a cell type, passing ``options`` on.
+
+    Raises:
+        BackendError: unknown name, a backend that cannot run here, or one without this cell type.
+    """
+    if name == "auto":
+        forced = os.environ.get("SONQ_BACKEND")
+        if forced:
+            return get_backend(forced, cell, **options)
+        for candidate in AUTO_ORDER:
+            try:
+                cls = backend_class(candidate)
+            except BackendError as exc:
+                log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate, exc)
+                continue
+            reason = cls.unavailable_reason()
+            if reason is None and cell in cls.cells:
+                return cls(**options)
+            log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate,
+                     reason or f"no {cell!r} cells")
+        raise BackendError(f"no backend can run {cell!r} cells here")
+    cls = backend_class(name)
+    reason = cls.unavailable_reason()
+    if reason:
+        raise BackendError(f"backend {name!r} is unavailable: {reason}")
+    if cell not in cls.cells:
+        raise BackendError(f"backend {name!r} does not run {cell!r} cells (it runs {sorted(cls.cells)})")
+    return cls(**options)
+
+
+__all__ = ["AbstractBackend", "AbstractEmulator", "RunPlan", "Trajectory", "BACKEND_PATHS",
+           "register_backend", "backend_class", "available_backends", "get_backend", "AUTO_ORDER"]

@@ -1,0 +1,181 @@
+"""``run(program, backend=...) → SampleSet``: resolve run settings, simulate, read out."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from compiler.program import Program
+from device_models.errors import SonqError
+from runtime.backends import RunPlan, get_backend
+from runtime.noise import AbstractNoiseSource, SeededNoise
+from runtime.readout import read_spins
+from runtime.results import SampleSet, TrajectoryRecord
+from runtime.schedules import Schedule, as_schedule
+
+# OIM default protocol (PHYSICS.md): SHIL ramped to K over the first half, noise ramped to zero by
+# two thirds of the run.  Times are in units of 1/K (device time units).
+OIM_RUN_TIME = 20.0
+OIM_SHIL_MAX = 1.0
+OIM_SHIL_UNTIL = 0.5
+OIM_NOISE_UNTIL = 2 / 3
+OIM_NOISE_START = 0.1       # initial Ising temperature per unit of mean |coupling| row sum
+STABILITY = {"oim": 0.1, "gauss": 0.05}  # λ_max·dt for Heun (PHYSICS.md integrator table)
+DEFAULT_STEPS = {"pbit": 1000, "gauss": 2000}
+
+
+class RunError(SonqError, ValueError):
+    """Run settings are invalid."""
+
+
+def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: int | None = None,
+        dt: float | None = None, temperature=None, shil=None, integrator: str = "heun",
+        seed: int | None = None, record_every: int = 0, burn_in: int | None = None,
+        init: np.ndarray | None = None, noise: AbstractNoiseSource | None = None,
+        backend_options: dict | None = None) -> SampleSet:
+    """Simulate a compiled program.
+
+    Args:
+        program: from :func:`compiler.compile`.
+        backend: ``"auto"`` (C, then Numba, then NumPy), or a registered name.
+        num_reads: independent replicas.
+        steps: integration steps (sweeps on ``pbit``); default from the cell's protocol.
+        dt: step in device time units (``1/K`` for ``oim``, ``c₀/g_max`` for ``gauss``); default
+            from the stability rule λ_max·dt ≤ 0.1 (oim) / 0.05 (gauss).
+        temperature: model energy units; a number, a :class:`Schedule` or an array over the run.
+            Default: ``oim`` anneals from a noise level set by the couplings to zero by 2/3 of the
+            run; ``pbit``/``gauss`` use the device's thermal temperature.
+        shil: ``oim`` second-harmonic locking strength in units of K (number, Schedule or array);
+            default ramps 0 → 1 over the first half.
+        integrator: ``"heun"`` (stochastic Heun) or ``"euler"`` (Euler–Maruyama).
+        seed: seeds initial states and noise; the same seed gives the same samples.
+        record_every: record states and energies every this many steps (0: none).
+        burn_in: with ``record_every``, return every recorded state after this many steps as a
+            sample (pooled over replicas) instead of only the final states.
+        init: (num_reads, m) initial node states (phases for ``oim``); default random.
+        noise: a noise source overriding the seeded one (e.g. a :class:`NoiseTape`).
+        backend_options: keyword arguments for the backend's constructor.
+    """
+    if integrator not in ("heun", "euler"):
+        raise RunError(f"integrator must be 'heun' or 'euler', got {integrator!r}")
+    if num_reads < 1:
+        raise RunError(f"num_reads must be ≥ 1, got {num_reads}")
+    if burn_in is not None and not record_every:
+        raise RunError("burn_in pools recorded states: set record_every too")
+    impl = get_backend(backend, program.cell, **(backend_options or {}))
+    init_seed, noise_seed = np.random.SeedSequence(seed).spawn(2)
+    plan = _plan(program, num_reads, steps, dt, temperature, shil, integrator, record_every,
+                 init, np.random.default_rng(init_seed))
+    start = time.perf_counter()
+    traj = impl.simulate(plan, noise if noise is not None else SeededNoise(noise_seed))
+    wall = time.perf_counter() - start
+    info = {"backend": impl.name, "cell": program.cell, "device": program.device.name,
+            "steps": plan.steps, "dt": plan.dt, "integrator": integrator, "seed": seed,
+            "num_reads": num_reads, "wall_time": wall,
+            "chip_time": _chip_time(program, plan.steps, plan.dt),
+            "temperature_start": float(plan.temperature[0]) * program.scale,
+            "temperature_end": float(plan.temperature[-1]) * program.scale}
+    return _results(program, plan, traj, burn_in, info)
+
+
+def _plan(program, num_reads, steps, dt, temperature, shil, integrator, record_every, init, rng) -> RunPlan:
+    cell = program.cell
+    J = program.couplings
+    row = np.asarray(abs(J).sum(axis=1)).ravel() if J.nnz else np.zeros(program.num_nodes)
+    if cell == "oim":
+        shil_s = as_schedule(shil, "shil") if shil is not None else Schedule.linear(0.0, OIM_SHIL_MAX, OIM_SHIL_UNTIL)
+        shil_max = max(abs(shil_s.start), abs(shil_s.stop), *map(abs, shil_s.values)) if shil_s.values else max(abs(shil_s.start), abs(shil_s.stop))
+        lam = float(row.max()) + 2 * shil_max
+    else:
+        shil_s = Schedule.constant(0.0)
+        lam = float(row.max()) + (2 * float(np.abs(program.poly[:, 0]).max()) if cell == "gauss" else 0.0)
+        if cell == "gauss" and np.any(program.poly[:, 2]):
+            # Quartic stiffness 12 c₄ x² at the well edge ~ 2× the well position √(|c₂|/2c₄).
+            c2, c4 = program.poly[:, 0], program.poly[:, 2]
+            x_edge = 2 * np.sqrt(np.where(c4 > 0, np.abs(c2) / (2 * np.where(c4 > 0, c4, 1)), 0)) + 1
+            lam = max(lam, float(np.max(row + np.abs(2 * c2) + 12 * c4 * x_edge**2)))
+    if dt is None:
+        dt = STABILITY.get(cell, 1.0) / max(lam, 1e-12) if cell != "pbit" else 1.0
+    if not (dt > 0 and math.isfinite(dt)):
+        raise RunError(f"dt must be a positive number, got {dt!r}")
+    if steps is None:
+        steps = math.ceil(OIM_RUN_TIME / dt) if cell == "oim" else DEFAULT_STEPS[cell]
+    if steps < 1:
+        raise RunError(f"steps must be ≥ 1, got {steps}")
+    if temperature is None:
+        if cell == "oim":
+            t0 = OIM_NOISE_START * float(row.mean()) * program.scale
+            temp_s = Schedule.linear(t0, 0.0, OIM_NOISE_UNTIL)
+        else:
+            temp_s = Schedule.constant(program.default_temperature)
+    else:
+        temp_s = as_schedule(temperature, "temperature")
+    temps = temp_s.sample(steps) / program.scale
+    if np.any(temps < 0):
+        raise RunError("temperature must be non-negative throughout the run")
+    m = program.num_nodes
+    if init is None:
+        if cell == "oim":
+            init = rng.uniform(0, 2 * np.pi, (num_reads, m))
+        elif cell == "pbit":
+            init = rng.choice([-1.0, 1.0], size=(num_reads, m))
+        else:
+            init = np.zeros((num_reads, m))
+    init = np.asarray(init, dtype=np.float64)
+    if init.shape != (num_reads, m):
+        raise RunError(f"init must have shape ({num_reads}, {m}), got {init.shape}")
+    return RunPlan(program, int(steps), float(dt), integrator, temps, shil_s.sample(steps),
+                   int(record_every or 0), init)
+
+
+def _chip_time(program: Program, steps: int, dt: float) -> float:
+    """Seconds of chip time the run represents."""
+    return steps * dt * program.physics.time_unit if program.cell != "pbit" else steps * program.physics.time_unit
+
+
+def _decode(program: Program, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Node states (..., m) → model variables (..., n) and the poor-binarization flags."""
+    if program.cell == "oim":
+        spins, poor = read_spins(raw, program.reference)
+    elif program.cell == "pbit":
+        spins, poor = raw.astype(np.int8), None
+    else:
+        return raw.copy(), None
+    if program.model.vartype == "BINARY":
+        spins = ((spins + 1) // 2).astype(np.int8)
+    return spins, poor
+
+
+def _energies(program: Program, states: np.ndarray) -> np.ndarray:
+    x = states.astype(np.float64)
+    if program.model.vartype == "BINARY":
+        x = 2 * x - 1
+    return program.model.energy(x.reshape(-1, program.num_variables)).reshape(states.shape[:-1])
+
+
+def _results(program: Program, plan: RunPlan, traj, burn_in, info) -> SampleSet:
+    R = plan.replicas
+    record = None
+    if len(traj.steps):
+        states, _ = _decode(program, traj.states)
+        record = TrajectoryRecord(traj.steps, np.array([_chip_time(program, int(s), plan.dt) for s in traj.steps]),
+                                  _energies(program, states), states, traj.states)
+    if burn_in is not None:
+        keep = traj.steps > burn_in
+        if not np.any(keep):
+            raise RunError(f"burn_in={burn_in} leaves no recorded state (run has {plan.steps} steps)")
+        samples = record.states[keep].reshape(-1, program.num_variables)
+        energies = record.energies[keep].ravel()
+        replica = np.tile(np.arange(R), int(keep.sum()))
+        step = np.repeat(traj.steps[keep], R)
+    else:
+        samples, poor = _decode(program, traj.final)
+        energies = _energies(program, samples)
+        replica = np.arange(R)
+        step = np.full(R, plan.steps)
+        if poor is not None:
+            info["poorly_binarized"] = int(poor.sum())
+    return SampleSet(samples, energies, program.model.labels, program.model.vartype, replica, step,
+                     record, info, program.model.kind, dict(program.model.meta))

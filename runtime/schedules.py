@@ -1,0 +1,95 @@
+"""Annealing schedules: a value as a function of normalized run time u ∈ [0, 1].
+
+Step k of a run of ``steps`` steps uses the value at ``u = k/steps``.  Ramps may end early
+(``until``) and hold their final value afterwards, as the OIM protocol needs (SHIL ramped over the
+first half, noise ramped to zero by two thirds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from device_models.errors import SonqError
+
+
+class ScheduleError(SonqError, ValueError):
+    """A schedule is malformed."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A scalar schedule.
+
+    Attributes:
+        kind: ``"constant"``, ``"linear"``, ``"geometric"`` or ``"array"``.
+        start, stop: end values of a ramp (``start`` alone for constant).
+        until: fraction of the run at which the ramp reaches ``stop`` (then holds).
+        values: for ``"array"``, samples spread evenly over the run and linearly interpolated.
+    """
+
+    kind: str
+    start: float = 0.0
+    stop: float = 0.0
+    until: float = 1.0
+    values: tuple = ()
+
+    @classmethod
+    def constant(cls, value: float) -> "Schedule":
+        return cls("constant", float(value), float(value))
+
+    @classmethod
+    def linear(cls, start: float, stop: float, until: float = 1.0) -> "Schedule":
+        return cls._ramp("linear", start, stop, until)
+
+    @classmethod
+    def geometric(cls, start: float, stop: float, until: float = 1.0) -> "Schedule":
+        if start <= 0 or stop <= 0:
+            raise ScheduleError(f"a geometric schedule needs positive ends, got {start!r} → {stop!r}")
+        return cls._ramp("geometric", start, stop, until)
+
+    @classmethod
+    def from_array(cls, values) -> "Schedule":
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise ScheduleError("a custom schedule needs a non-empty 1-D array of finite values")
+        return cls("array", float(arr[0]), float(arr[-1]), 1.0, tuple(arr.tolist()))
+
+    @classmethod
+    def _ramp(cls, kind: str, start: float, stop: float, until: float) -> "Schedule":
+        if not (np.isfinite(start) and np.isfinite(stop)):
+            raise ScheduleError(f"schedule ends must be finite, got {start!r} → {stop!r}")
+        if not 0 < until <= 1:
+            raise ScheduleError(f"until must be in (0, 1], got {until!r}")
+        return cls(kind, float(start), float(stop), float(until))
+
+    def sample(self, steps: int) -> np.ndarray:
+        """The value used at each of ``steps`` steps, shape (steps,)."""
+        u = np.arange(steps) / max(steps, 1)
+        if self.kind == "constant":
+            return np.full(steps, self.start)
+        if self.kind == "array":
+            grid = np.linspace(0.0, 1.0, len(self.values))
+            return np.interp(u, grid, self.values)
+        f = np.minimum(u / self.until, 1.0)
+        if self.kind == "linear":
+            return self.start + (self.stop - self.start) * f
+        return self.start * (self.stop / self.start) ** f
+
+    def scaled(self, factor: float) -> "Schedule":
+        """The same schedule with every value multiplied by ``factor``."""
+        return Schedule(self.kind, self.start * factor, self.stop * factor, self.until,
+                        tuple(v * factor for v in self.values))
+
+
+def as_schedule(value, name: str) -> Schedule:
+    """Accept a :class:`Schedule`, a number (constant) or an array (custom)."""
+    if isinstance(value, Schedule):
+        return value
+    if np.ndim(value) == 0:
+        v = float(value)
+        if not np.isfinite(v) or v < 0:
+            raise ScheduleError(f"{name} must be a finite non-negative number, got {value!r}")
+        return Schedule.constant(v)
+    return Schedule.from_array(value)

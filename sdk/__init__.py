@@ -1,0 +1,36 @@
+"""SONQ — emulate analog oscillator Ising machines and thermodynamic samplers.
+
+Typical use::
+
+    import sdk
+    model = sdk.maxcut(graph)
+    program = sdk.compile(model, "oim64-kings")
+    result = sdk.run(program, num_reads=64, seed=1)
+    print(result.best_energy, result.cut_values.max())
+"""
+
+from compiler import (QUBO, AbstractEnergyModel, CompileReport, EnergyIR, GaussianModel, IsingModel,
+                      LangevinModel, MaxCutModel, Program, compile, maxcut)
+from device_models.errors import (AsymmetricCouplingError, BackendError, CapacityError, CompileError,
+                                  DeviceSpecError, ModelError, NonFiniteError, NotPositiveDefiniteError,
+                                  ProgramFormatError, SonqError, SpiceError, TopologyError, UnknownDeviceError)
+from device_models.registry import list_devices, load_device
+from device_models.spec import DeviceSpec
+from runtime import NoiseTape, RunError, SampleSet, Schedule, available_backends, run
+from sdk.analysis import (covariance_error, empirical_distribution, exact_boltzmann, ground_state_bruteforce,
+                          success_probability, total_variation, tts99, tv_tolerance, wilson_interval)
+from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "compile", "run", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
+    "AbstractEnergyModel", "IsingModel", "QUBO", "MaxCutModel", "maxcut", "GaussianModel", "LangevinModel",
+    "DeviceSpec", "list_devices", "load_device", "available_backends",
+    "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",
+    "total_variation", "tv_tolerance", "covariance_error", "ground_state_bruteforce",
+    "read_gset", "write_gset", "from_dimod", "to_dimod",
+    "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
+    "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
+    "ProgramFormatError", "BackendError", "SpiceError", "RunError",
+]

@@ -1,0 +1,97 @@
+"""Analysis helpers: success probability and TTS, exact references, distribution distances."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from compiler.models.base import AbstractEnergyModel
+
+MAX_ENUMERATION = 24  # 2^24 states is the most exact_boltzmann will enumerate
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% for z = 1.96)."""
+    if trials == 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    denom = 1 + z**2 / trials
+    centre = (p + z**2 / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def success_probability(result, target: float, rtol: float = 1e-9, atol: float = 1e-9) -> tuple[float, tuple[float, float]]:
+    """Fraction of samples with energy ≤ ``target`` (within tolerance) and its Wilson interval."""
+    energies = np.asarray(result.energies if hasattr(result, "energies") else result)
+    hits = int(np.sum(energies <= target + atol + rtol * abs(target)))
+    return hits / len(energies), wilson_interval(hits, len(energies))
+
+
+def tts99(run_time: float, p_success: float, target: float = 0.99) -> float:
+    """Time to solution at confidence ``target``: ``t·ln(1−0.99)/ln(1−p)`` (``t`` once p ≥ 0.99;
+    infinite when p = 0).  Count annealing and readout time in ``run_time``."""
+    if p_success <= 0:
+        return math.inf
+    if p_success >= target:
+        return run_time
+    return run_time * math.log(1 - target) / math.log(1 - p_success)
+
+
+def _all_states(n: int, vartype: str) -> np.ndarray:
+    if n > MAX_ENUMERATION:
+        raise ValueError(f"enumerating 2^{n} states is too many (limit 2^{MAX_ENUMERATION})")
+    states = np.array(list(itertools.product((-1, 1), repeat=n)), dtype=np.int8)
+    return ((states + 1) // 2).astype(np.int8) if vartype == "BINARY" else states
+
+
+def ground_state_bruteforce(model: AbstractEnergyModel) -> tuple[np.ndarray, float]:
+    """Exact ground state and energy of a discrete model by enumeration (n ≤ 24)."""
+    ir = model.to_ir()
+    states = _all_states(ir.n, ir.vartype)
+    energies = model.energy(states)
+    k = int(np.argmin(energies))
+    return states[k], float(energies[k])
+
+
+def exact_boltzmann(model: AbstractEnergyModel, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    """All states (2^n, n) in lexicographic order (−1 < +1) and their Boltzmann probabilities
+    ``exp(−E/T)/Z`` at temperature T (model energy units)."""
+    ir = model.to_ir()
+    states = _all_states(ir.n, ir.vartype)
+    e = model.energy(states)
+    w = np.exp(-(e - e.min()) / temperature)
+    return states, w / w.sum()
+
+
+def empirical_distribution(samples: np.ndarray, vartype: str = "SPIN") -> np.ndarray:
+    """Frequencies of all 2^n states of discrete samples (m, n), in :func:`exact_boltzmann` order."""
+    samples = np.asarray(samples)
+    bits = samples > 0 if vartype == "SPIN" else samples.astype(bool)
+    n = bits.shape[1]
+    index = bits.astype(np.int64) @ (1 << np.arange(n - 1, -1, -1))
+    return np.bincount(index, minlength=2**n) / len(index)
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> float:
+    """Total-variation distance ½ Σ |p − q| between two distributions on the same support."""
+    return 0.5 * float(np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+def tv_tolerance(p: np.ndarray, num_samples: float, sigmas: float = 4.0) -> float:
+    """A bound on the total-variation distance between ``p`` and an empirical distribution of
+    ``num_samples`` independent draws from it: the mean ``½ Σ √(p(1−p)/n)`` (Jensen's bound
+    on E|p̂ − p|) plus ``sigmas`` times the TV's standard deviation, which is at most ``½√(1/n)``
+    by the bounded-differences (McDiarmid) inequality.  Use the *effective* sample count for
+    correlated chains."""
+    p = np.asarray(p, dtype=np.float64)
+    mean = 0.5 * float(np.sum(np.sqrt(p * (1 - p) / num_samples)))
+    return mean + sigmas * 0.5 / math.sqrt(num_samples)
+
+
+def covariance_error(samples: np.ndarray, expected: np.ndarray) -> float:
+    """Relative Frobenius error ‖Σ̂ − Σ‖/‖Σ‖ of the sample covariance of (m, n) samples."""
+    cov = np.cov(np.asarray(samples, dtype=np.float64), rowvar=False)
+    return float(np.linalg.norm(cov - expected) / np.linalg.norm(expected))
