@@ -73,14 +73,22 @@ class EnergyIR:
         return g + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3
 
 
-def check_finite(name: str, values: np.ndarray) -> None:
-    """Raise :class:`NonFiniteError` naming the first NaN/inf entry of ``values``."""
-    bad = np.argwhere(~np.isfinite(values))
-    if bad.size:
-        idx = tuple(int(i) for i in bad[0])
+def check_finite(name: str, values) -> None:
+    """Raise :class:`NonFiniteError` naming the first NaN/inf entry of an array or sparse matrix."""
+    if sp.issparse(values):
+        coo = values.tocoo()
+        bad = np.flatnonzero(~np.isfinite(coo.data))
+        where = [(int(coo.row[k]), int(coo.col[k])) for k in bad]
+        vals = coo.data[bad]
+    else:
+        values = np.asarray(values)
+        idx = np.argwhere(~np.isfinite(values))
+        where = [tuple(int(i) for i in row) if len(row) > 1 else int(row[0]) for row in idx]
+        vals = values[~np.isfinite(values)]
+    if where:
         raise NonFiniteError(
-            f"{name} has {len(bad)} non-finite entr{'y' if len(bad) == 1 else 'ies'}; "
-            f"first at index {idx if len(idx) > 1 else idx[0]}: {values[idx]!r}"
+            f"{name} has {len(where)} non-finite entr{'y' if len(where) == 1 else 'ies'}; "
+            f"first at index {where[0]}: {float(vals[0])}"
         )
 
 
@@ -102,11 +110,11 @@ def symmetric_couplings(J, n: int, *, name: str = "J", upper_ok: bool = False) -
     M = sp.csr_matrix(J, dtype=np.float64) if sp.issparse(J) else sp.csr_matrix(np.asarray(J, dtype=np.float64))
     if M.shape != (n, n):
         raise ModelError(f"{name} must have shape ({n}, {n}), got {M.shape}")
-    check_finite(name, M.data)
+    check_finite(name, M)
     diag = M.diagonal()
     if np.any(diag != 0):
         i = int(np.flatnonzero(diag)[0])
-        raise ModelError(f"{name} must have a zero diagonal; {name}[{i},{i}] = {diag[i]!r}")
+        raise ModelError(f"{name} must have a zero diagonal; {name}[{i},{i}] = {float(diag[i])}")
     if upper_ok and (sp.triu(M).nnz == 0 or sp.tril(M).nnz == 0):
         M = M + M.T
     diff = (M - M.T).tocoo()
@@ -114,7 +122,7 @@ def symmetric_couplings(J, n: int, *, name: str = "J", upper_ok: bool = False) -
         k = int(np.argmax(np.abs(diff.data)))
         i, j = int(diff.row[k]), int(diff.col[k])
         raise AsymmetricCouplingError(
-            f"{name} is not symmetric: {name}[{i},{j}] = {M[i, j]!r} but {name}[{j},{i}] = {M[j, i]!r}"
+            f"{name} is not symmetric: {name}[{i},{j}] = {float(M[i, j])} but {name}[{j},{i}] = {float(M[j, i])}"
         )
     M = sp.csr_matrix(M)
     M.eliminate_zeros()

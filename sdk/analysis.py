@@ -95,3 +95,26 @@ def covariance_error(samples: np.ndarray, expected: np.ndarray) -> float:
     """Relative Frobenius error ‖Σ̂ − Σ‖/‖Σ‖ of the sample covariance of (m, n) samples."""
     cov = np.cov(np.asarray(samples, dtype=np.float64), rowvar=False)
     return float(np.linalg.norm(cov - expected) / np.linalg.norm(expected))
+
+
+def integrated_autocorrelation_time(series: np.ndarray, window_factor: float = 5.0) -> float:
+    """Integrated autocorrelation time τ (in records) of a (k,) or (k, chains) series, averaged
+    over chains, with Sokal's self-consistent window (smallest W with W ≥ c·τ(W))."""
+    x = np.asarray(series, dtype=np.float64)
+    x = x.reshape(len(x), -1) - x.reshape(len(x), -1).mean(axis=0)
+    k = len(x)
+    f = np.fft.rfft(x, n=2 * k, axis=0)
+    acf = np.fft.irfft(f * np.conj(f), axis=0)[:k].mean(axis=1)
+    if acf[0] <= 0:
+        return 1.0
+    rho = acf / acf[0]
+    tau = 2 * np.cumsum(rho) - 1
+    window = np.arange(k) >= window_factor * tau
+    w = int(np.argmax(window)) if np.any(window) else k - 1
+    return float(max(tau[w], 1.0))
+
+
+def effective_sample_size(series: np.ndarray) -> float:
+    """Independent-sample equivalent of a (k, chains) series: ``k·chains/τ``."""
+    x = np.asarray(series)
+    return x.size / integrated_autocorrelation_time(x)

@@ -85,7 +85,7 @@ class QUBO(AbstractEnergyModel):
         Q = sp.csr_matrix(Q, dtype=np.float64) if sp.issparse(Q) else sp.csr_matrix(np.asarray(Q, dtype=np.float64))
         if Q.shape[0] != Q.shape[1]:
             raise ModelError(f"Q must be square, got shape {Q.shape}")
-        check_finite("Q", Q.data)
+        check_finite("Q", Q)
         if not np.isfinite(offset):
             raise ModelError(f"offset must be finite, got {offset!r}")
         self.linear = Q.diagonal().copy()

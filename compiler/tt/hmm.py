@@ -100,6 +100,27 @@ class HMM:
         last = t.sum(axis=2)[..., None]
         return TensorTrain((first,) + (t,) * (length - 2) + (last,))
 
+    def joint_tt(self, length: int) -> TensorTrain:
+        """The joint ``P(h_1, x_1, …, h_L, x_L)`` as a TT over 2L interleaved sites.
+
+        Site order matches :func:`~compiler.tt.lowering.hmm_to_potts` (``h_k`` at site 2k−2,
+        ``x_k`` at 2k−1, 0-based).  Bonds carry the current hidden state (rank S): an ``h`` core
+        ``(r, S, S)`` holds ``M[h_{k−1}, h_k]·δ(h_k, bond)`` (the first starts from ``initialᵀM``),
+        an ``x`` core ``(S, V, S)`` holds ``E[h_k, x_k]·δ(h_k, bond)``; the last x core sums the bond.
+        """
+        if int(length) != length or length < 1:
+            raise ModelError(f"length must be a positive integer, got {length!r}")
+        s = self.num_states
+        eye = np.eye(s)
+        move = np.einsum("ij,jk->ijk", self.transition, eye)  # (S, S, S): [h_prev, h, bond]
+        first = np.einsum("ij,jk->ijk", (self.initial @ self.transition)[None], eye)  # (1, S, S)
+        emit = np.einsum("jx,jk->jxk", self.emission, eye)  # (S, V, S): [h, x, bond]
+        cores = []
+        for k in range(int(length)):
+            cores += [first if k == 0 else move, emit]
+        cores[-1] = self.emission[:, :, None]
+        return TensorTrain(tuple(cores))
+
     def distribution(self, length: int) -> TTDistribution:
         """Words of the given length as a :class:`TTDistribution` (Z = 1)."""
         return TTDistribution(self.to_tt(length))

@@ -12,7 +12,8 @@ Chain of maps (energies in units of kT at inverse temperature β = 1, so ``p ∝
    energy; breaking variable v's one-hot costs λ(k−1)² for k set bits, and since every Potts
    term is ≥ 0, emptying v saves at most its ``ε_v^max`` — hence the rule
    ``λ ≥ max_v ε_v^max + ln(N_vars/δ)/β`` (:func:`one_hot_penalty`) for an invalid-sample rate δ.
-3. :func:`decode_spins`: spin samples back to Potts states, with invalid rows flagged.
+3. :func:`decode_spins`: spin samples back to Potts states, with invalid rows flagged
+   (:func:`encode_states` is its inverse on valid states).
 """
 
 from __future__ import annotations
@@ -232,6 +233,22 @@ def decode_spins(potts: PottsModel, spins) -> DecodedSamples:
         states[:, v] = np.where(one, group.argmax(axis=1), -1)
         ok &= one
     return DecodedSamples(states, ok)
+
+
+def encode_states(potts: PottsModel, states) -> np.ndarray:
+    """One-hot spins (m, n) ∈ {−1, +1} (int8) of Potts states (m, N): the inverse of
+    :func:`decode_spins` on valid samples (e.g. to start chip replicas from exact draws)."""
+    z = np.asarray(states, dtype=np.int64)
+    z = z.reshape(1, -1) if z.ndim == 1 else z
+    q = np.asarray(potts.cardinalities)
+    if z.ndim != 2 or z.shape[1] != q.size:
+        raise ModelError(f"states must have shape (m, {q.size}), got {np.shape(states)}")
+    if np.any((z < 0) | (z >= q)):
+        raise ModelError(f"states must lie in 0..q_v − 1 for cardinalities {tuple(q)}")
+    start = np.concatenate([[0], np.cumsum(q)])
+    spins = -np.ones((z.shape[0], int(start[-1])), dtype=np.int8)
+    spins[np.arange(z.shape[0])[:, None], start[:-1] + z] = 1
+    return spins
 
 
 def _energy_table(probs: np.ndarray, hard_penalty: float) -> tuple[np.ndarray, float]:

@@ -115,6 +115,23 @@ class TTDistribution:
             out.append(m / m.sum())
         return out
 
+    def pair_marginal(self, i: int, j: int) -> np.ndarray:
+        """Marginal ``p(i_i, i_j)`` of any two sites ``0 ≤ i < j < d`` (0-based), shape (n_i, n_j).
+
+        The cores strictly between the two sites are summed over their mode, so the cost is
+        O(d·n·r²) + O(n_i·n_j·r²) whatever the distance.
+        """
+        if not (int(i) == i and int(j) == j and 0 <= i < j < self.length):
+            raise ModelError(f"sites must satisfy 0 ≤ i < j < {self.length}, got ({i!r}, {j!r})")
+        cores = self.tt.cores
+        right = self._right[0]
+        bridge = np.eye(cores[i].shape[2])
+        for c in cores[i + 1:j]:
+            bridge = bridge @ c.sum(axis=1)
+            bridge /= bridge.sum()  # rescaled like the environments; the final normalization fixes it
+        m = np.einsum("a,aib,bc,cjd,d->ij", self._left[i], cores[i], bridge, cores[j], right[j + 1])
+        return m / m.sum()
+
     def conditional(self, prefix) -> np.ndarray:
         """``p(i_{k+1} | i_1..i_k = prefix)``, shape (n_{k+1},), for a prefix of length k < d."""
         prefix = np.asarray(prefix, dtype=np.int64).reshape(-1)

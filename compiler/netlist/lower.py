@@ -1,0 +1,198 @@
+"""Lower a :class:`~compiler.program.Program` and its run settings to a :class:`Circuit`.
+
+``oim`` (PHYSICS.md): cell c is a differential LC tank on nodes ``p = 2c+1``, ``n = 2c+2``:
+pumped capacitors 2C from p and n to ground (differential capacitance C, ``C(t) = C(1 + μ cos 2ω₀t)``
+gives ``K_s = μω₀/4``), inductor L across p–n, a van der Pol element across p–n, loss plus padding
+as resistors ``2(g_loss + G_pad,c)`` from p and from n to ground, and every coupling as two
+resistors ``2G_ij`` (``G_ij = g_max·|J_ij|``): p–p and n–n when ``J_ij < 0`` (dimod sign:
+ferromagnetic, locks in phase), p–n and n–p when ``J_ij > 0`` (locks anti-phase).  The
+differential mode ``v = v_p − v_n`` then obeys ``C dv/dt = −i_L − Σ_j G_ij (v_i ∓ v_j) − … ``.
+Annealing noise above the resistors' own Johnson noise is injected across each tank with two-sided
+PSD ``S₂ = 4A²C²·K·T`` (``T`` in device units).
+
+``gauss`` design I: grounded ``c₀``, transconductors ``g₀A`` (any sign), injected noise
+``S₂ = 2kT_eff g₀`` per node, ``i_in = −g₀V₀h``.  Design P: ``C = c₀A`` and ``G = g₀A`` built from
+grounded and floating capacitors and resistors (A must be an M-matrix), Johnson noise of every
+resistor at ``T_eff``.  Here ``g₀ = g_max``, ``A`` the device-unit precision ``J + diag(2c₂)`` and
+``kT_eff = T·c₀V₀²``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from compiler.netlist.circuit import Branches, Circuit, pwl_points
+from compiler.program import Program
+from device_models.cells import K_BOLTZMANN
+from device_models.errors import CompileError
+
+
+@dataclass(frozen=True)
+class CircuitOptions:
+    """Circuit-level choices that the Program does not fix.
+
+    Attributes:
+        steps_per_period: ``oim`` samples per oscillation period (ω₀·dt = 2π/steps_per_period).
+        periods_per_time_unit: ``oim`` oscillation periods per time unit 1/K; ``None`` keeps the
+            device's inductance, a number resizes L (fewer periods: cheaper, less accurate phase
+            macromodel).
+        substeps: ``gauss`` samples per plan step.
+        gauss_design: ``"I"`` (active, any SPD A) or ``"P"`` (passive, A an M-matrix).
+        vdp_excess: ``oim`` negative conductance beyond the tank's loading, in units of g_max
+            (amplitude relaxes at ``vdp_excess·K``).
+    """
+
+    steps_per_period: int = 64
+    periods_per_time_unit: float | None = None
+    substeps: int = 1
+    gauss_design: str = "I"
+    vdp_excess: float = 5.0
+
+    def __post_init__(self):
+        if self.steps_per_period < 8:
+            raise CompileError(f"steps_per_period must be ≥ 8, got {self.steps_per_period!r}")
+        if self.substeps < 1:
+            raise CompileError(f"substeps must be ≥ 1, got {self.substeps!r}")
+        if self.gauss_design not in ("I", "P"):
+            raise CompileError(f"gauss_design must be 'I' or 'P', got {self.gauss_design!r}")
+        if self.periods_per_time_unit is not None and not self.periods_per_time_unit > 0:
+            raise CompileError(f"periods_per_time_unit must be positive, got {self.periods_per_time_unit!r}")
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """A circuit and how its samples map to plan steps: plan step k is circuit sample k·substeps."""
+
+    circuit: Circuit
+    substeps: int
+
+
+def lower(program: Program, *, steps: int, dt: float, temperature: np.ndarray, shil: np.ndarray,
+          init: np.ndarray, options: CircuitOptions = CircuitOptions()) -> Lowered:
+    """Build the circuit of one replica.
+
+    Args:
+        program: an ``oim`` or ``gauss`` program.
+        steps, dt: plan steps and step in device time units.
+        temperature: (steps,) noise temperature per plan step, device units.
+        shil: (steps,) SHIL strength K_s per plan step, device units (``oim``).
+        init: (m,) initial state: phases (radians) for ``oim``, x for ``gauss``.
+        options: circuit-level choices.
+    """
+    if program.cell == "oim":
+        return _oim(program, steps, dt, temperature, shil, init, options)
+    if program.cell == "gauss":
+        return _gauss(program, steps, dt, temperature, init, options)
+    raise CompileError(f"no circuit for cell {program.cell!r} (circuits exist for 'oim' and 'gauss')")
+
+
+def _resample(per_step: np.ndarray, sub: int) -> np.ndarray:
+    """Plan-step values (steps,) → circuit samples (steps·sub + 1,), linear between plan steps."""
+    per_step = np.asarray(per_step, dtype=np.float64)
+    k = np.arange(per_step.size * sub + 1) / sub
+    return np.interp(k, np.arange(per_step.size), per_step)
+
+
+def _labels(program: Program) -> list[str]:
+    names = [str(x) for x in program.model.labels]
+    return names + ["reference"] if program.reference else names
+
+
+def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
+    c = program.device.components
+    C, A, g_loss = c["capacitance"], c["amplitude"], c.get("loss_conductance", 0.0)
+    g_max = program.device.coupling.g_max
+    K = g_max / (2 * C)
+    omega = (2 * math.pi * opt.periods_per_time_unit * K if opt.periods_per_time_unit
+             else 1 / math.sqrt(c["inductance"] * C))
+    L = 1 / (omega**2 * C)
+    sub = max(1, math.ceil(dt / K / (2 * math.pi / omega / opt.steps_per_period)))
+    h = dt / K / sub
+    m = program.num_nodes
+    p = 2 * np.arange(m) + 1
+    n = p + 1
+    J = sp.triu(program.couplings, k=1).tocoo()
+    G = g_max * np.abs(J.data)
+    load = np.zeros(m)
+    np.add.at(load, J.row, G)
+    np.add.at(load, J.col, G)
+    g_ground = g_loss + (load.max() - load)
+    couplings = []
+    for i, j, g, s in zip(J.row, J.col, G, np.sign(J.data)):
+        pairs = [(p[i], p[j]), (n[i], n[j])] if s < 0 else [(p[i], n[j]), (n[i], p[j])]
+        couplings += [(a, b, 2 * g) for a, b in pairs]
+    grounds = [(node, 0, 2 * g) for node, g in zip(np.ravel(np.stack([p, n], 1)), np.repeat(g_ground, 2)) if g > 0]
+    resistors = Branches.of(couplings + grounds)
+    g_tot = g_loss + load.max()
+    excess = opt.vdp_excess * g_max
+    t_thermal = program.physics.thermal_temperature
+    t_inj = np.maximum(_resample(temperature, sub) - t_thermal, 0.0)
+    noise = [(a, b, 2 * K_BOLTZMANN * g, 0) for a, b, g in zip(resistors.a, resistors.b, resistors.value)]
+    if np.any(t_inj > 0):
+        noise += [(p[i], n[i], 4 * A**2 * C**2 * K, 1) for i in range(m)]
+    schedule = np.stack([np.full(t_inj.size, program.device.noise_temperature), t_inj])
+    phi = np.asarray(init, dtype=np.float64)
+    v0 = np.ravel(np.stack([0.5 * A * np.cos(phi), -0.5 * A * np.cos(phi)], axis=1))
+    circuit = Circuit(
+        title=f"SONQ oim circuit of {program.device.name}", num_nodes=2 * m,
+        capacitors=Branches.of([]), resistors=resistors,
+        inductors=Branches.of([(p[i], n[i], L) for i in range(m)]),
+        vdp=Branches.of([(p[i], n[i], g_tot + excess) for i in range(m)]),
+        vdp_gamma=np.full(m, 4 * excess / (3 * A**2)),
+        vccs=Branches.of([]), dc=Branches.of([]),
+        pump=Branches.of([(node, 0, 2 * C) for node in np.ravel(np.stack([p, n], 1))]),
+        pump_omega=2 * omega, pump_depth=pwl_points(4 * K / omega * _resample(shil, sub), h),
+        noise=Branches.of([s[:3] for s in noise]), noise_kind=np.array([s[3] for s in noise], dtype=np.int64),
+        noise_schedule=schedule, dt=h, steps=steps * sub, v0=v0, i0=C * A * omega * np.sin(phi),
+        probes=np.stack([p, n], axis=1), probe_scale=A, labels=tuple(_labels(program)),
+    )
+    return Lowered(circuit, sub)
+
+
+def _gauss(program, steps, dt, temperature, init, opt) -> Lowered:
+    c = program.device.components
+    c0, V0 = c["capacitance"], c["voltage_scale"]
+    g0 = program.device.coupling.g_max
+    m = program.num_nodes
+    A = program.couplings.toarray() + np.diag(2 * program.poly[:, 0])
+    if np.any(program.poly[:, 1:]):
+        raise CompileError("the gauss circuit realizes quadratic energies only (x³, x⁴ terms are not zero)")
+    sub = opt.substeps
+    h = dt * program.physics.time_unit / sub
+    nodes = np.arange(m) + 1
+    temps = _resample(temperature, sub)
+    weight = 2 * c0 * V0**2  # S₂ = 2kT_eff·g with kT_eff = T·c₀V₀²: weight per siemens
+    empty = Branches.of([])
+    if opt.gauss_design == "I":
+        rows, cols = np.nonzero(A)
+        caps = Branches.of([(a, 0, c0) for a in nodes])
+        resistors, vccs = empty, Branches.of([(nodes[i], nodes[j], g0 * A[i, j]) for i, j in zip(rows, cols)])
+        noise = Branches.of([(a, 0, weight * g0) for a in nodes])
+    else:
+        off = A - np.diag(np.diag(A))
+        rowsum = A.sum(axis=1)
+        if np.any(off > 0) or np.any(rowsum < -1e-12 * np.abs(A).max()):
+            raise CompileError("gauss design P needs A to be an M-matrix (off-diagonals ≤ 0, diagonally "
+                               "dominant); use gauss_design='I' for a general SPD A")
+        iu, ju = np.nonzero(np.triu(off < 0, 1))
+        pairs = [(nodes[i], nodes[j], -A[i, j]) for i, j in zip(iu, ju)]
+        grounded = [(nodes[i], 0, rowsum[i]) for i in range(m) if rowsum[i] > 0]
+        caps = Branches.of([(a, b, c0 * v) for a, b, v in grounded + pairs])
+        resistors = Branches.of([(a, b, g0 * v) for a, b, v in grounded + pairs])
+        vccs = empty
+        noise = Branches.of([(a, b, weight * g) for a, b, g in zip(resistors.a, resistors.b, resistors.value)])
+    circuit = Circuit(
+        title=f"SONQ gauss design {opt.gauss_design} circuit of {program.device.name}", num_nodes=m,
+        capacitors=caps, resistors=resistors, inductors=empty, vdp=empty, vdp_gamma=np.zeros(0),
+        vccs=vccs, dc=Branches.of([(a, 0, -g0 * V0 * hv) for a, hv in zip(nodes, program.fields) if hv != 0]),
+        pump=empty, pump_omega=0.0, pump_depth=np.zeros((1, 2)),
+        noise=noise, noise_kind=np.zeros(len(noise), dtype=np.int64), noise_schedule=temps[None, :],
+        dt=h, steps=steps * sub, v0=V0 * np.asarray(init, dtype=np.float64), i0=np.zeros(0),
+        probes=np.stack([nodes, np.zeros(m, dtype=np.int64)], axis=1), probe_scale=V0,
+        labels=tuple(_labels(program)),
+    )
+    return Lowered(circuit, sub)

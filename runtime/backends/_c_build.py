@@ -1,0 +1,59 @@
+"""cffi build script of the C kernels (``csrc/``) → extension ``runtime.backends._sonq_c``.
+
+Run by setuptools at install time (``cffi_modules`` in ``setup.py``), or by hand for a
+development tree: ``python runtime/backends/_c_build.py`` (builds in place).  Compiler flags can
+be replaced with the environment variables ``SONQ_CFLAGS`` and ``SONQ_LDFLAGS`` (e.g. to drop
+``-march=native`` when building for another machine, or ``-fopenmp`` where the compiler lacks
+OpenMP).
+
+``-ffast-math`` lets GCC call glibc's vector math library (libmvec) for sin/cos/tanh; it is a
+compile flag only, so the extension does not link ``crtfastmath.o`` and does not change the
+floating-point mode of the Python process.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+from pathlib import Path
+
+from cffi import FFI
+
+CSRC = Path(__file__).resolve().parents[2] / "csrc"
+GLIBC_X86 = platform.system() == "Linux" and platform.machine() == "x86_64" and platform.libc_ver()[0] == "glibc"
+DEFAULT_CFLAGS = "-O3 -march=native -mprefer-vector-width=512 -std=c99 -ffast-math -fopenmp"
+DEFAULT_LDFLAGS = "-fopenmp -lmvec -lm" if GLIBC_X86 else "-fopenmp -lm"
+
+
+def _flags(variable: str, default: str) -> list[str]:
+    return shlex.split(os.environ.get(variable, default))
+
+
+ffibuilder = FFI()
+ffibuilder.cdef("\n".join(line for line in (CSRC / "sonq_kernels.h").read_text().splitlines()
+                          if not line.lstrip().startswith(("/*", "*"))))
+ffibuilder.set_source(
+    "runtime.backends._sonq_c",
+    '#include "sonq_kernels.h"',
+    sources=[str(CSRC / "sonq_kernels.c")],
+    include_dirs=[str(CSRC)],
+    extra_compile_args=_flags("SONQ_CFLAGS", DEFAULT_CFLAGS),
+    extra_link_args=_flags("SONQ_LDFLAGS", DEFAULT_LDFLAGS),
+)
+
+
+def build_inplace() -> Path:
+    """Compile in a scratch folder and copy the extension next to this file; returns its path."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        built = Path(ffibuilder.compile(tmpdir=tmp, verbose=False))
+        target = Path(__file__).resolve().parent / built.name
+        shutil.copy2(built, target)
+    return target
+
+
+if __name__ == "__main__":
+    print(build_inplace())

@@ -1,0 +1,129 @@
+"""C emulator: the macromodels as C99 kernels (``csrc/``, built by cffi at install time).
+
+Python enters C once per block of steps (the shared driver's blocks end at recording points);
+the loops over steps, replicas (OpenMP over blocks of 8) and CSR couplings run in C, in float64
+whatever the device's ``precision``.
+
+Noise, ``CBackend(rng=...)`` (``run(..., backend_options={"rng": ...})``):
+
+* ``"internal"`` (default): each replica has its own xoshiro256+ stream (Box–Muller normals),
+  seeded from the run's seed, so runs are reproducible and replicas independent, and no noise
+  array is drawn in Python;
+* ``"tape"``: consumes the driver's draws exactly as the NumPy reference does, so trajectories
+  agree with it to rounding.  Used automatically for any noise source other than the run's
+  seeded one (e.g. a :class:`~runtime.noise.NoiseTape`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from device_models.errors import BackendError
+from runtime.backends.base import AbstractEmulator, RunPlan, Trajectory
+from runtime.noise import AbstractNoiseSource, SeededNoise
+
+try:
+    from runtime.backends import _sonq_c
+except ImportError as exc:  # the extension was not built (no C compiler at install time)
+    _sonq_c = None
+    _IMPORT_ERROR = str(exc)
+
+RNG_MODES = ("internal", "tape")
+CELL_CODES = {"oim": 0, "gauss": 1}
+
+
+class ReplicaStreams(AbstractNoiseSource):
+    """Per-replica xoshiro256+ states, (replicas, 4) uint64, seeded from a NumPy generator.
+
+    Stands in for the noise source in internal-RNG mode: the shared driver still walks blocks and
+    records, but each block receives these generator states (advanced in place by the C kernel)
+    instead of pre-drawn numbers.
+    """
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.states: np.ndarray | None = None
+
+    def _states(self, shape: tuple) -> np.ndarray:
+        if self.states is None:
+            # 256 random bits per replica; an all-zero state (probability 2^-256) is the only bad one.
+            self.states = self.rng.integers(0, 2**64, size=(shape[1], 4), dtype=np.uint64)
+        return self.states
+
+    normal = _states
+    uniform = _states
+
+
+class CBackend(AbstractEmulator):
+    """C kernels (float64), OpenMP over replica blocks.
+
+    Args:
+        rng: ``"internal"`` (own per-replica streams) or ``"tape"`` (the driver's draws).
+        threads: OpenMP threads (0: ``OMP_NUM_THREADS`` or all cores).
+    """
+
+    name = "c"
+
+    def __init__(self, rng: str = "internal", threads: int = 0):
+        if rng not in RNG_MODES:
+            raise BackendError(f"rng must be one of {RNG_MODES}, got {rng!r}")
+        if not isinstance(threads, int) or threads < 0:
+            raise BackendError(f"threads must be a non-negative integer, got {threads!r}")
+        self.rng = rng
+        self.threads = threads
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if _sonq_c is None:
+            return ("the C extension is not built (" + _IMPORT_ERROR + "); reinstall SONQ with a C "
+                    "compiler present (pip install .), or build it in place with "
+                    "`python runtime/backends/_c_build.py`")
+        return None
+
+    def simulate(self, plan: RunPlan, noise: AbstractNoiseSource) -> Trajectory:
+        if self.rng == "internal" and isinstance(noise, SeededNoise):
+            noise = ReplicaStreams(noise.rng)
+        return super().simulate(plan, noise)
+
+    def prepare(self, plan: RunPlan):
+        reason = self.unavailable_reason()
+        if reason:
+            raise BackendError(reason)
+        ffi, lib = _sonq_c.ffi, _sonq_c.lib
+        p = plan.program
+        J = p.couplings.tocsr()
+        R, m = plan.replicas, p.num_nodes
+
+        def buf(ctype: str, arr, dtype) -> object:
+            # from_buffer keeps a reference to the array, so it lives as long as the kernel.
+            return ffi.from_buffer(f"{ctype}[]", np.ascontiguousarray(arr, dtype=dtype))
+
+        csr = (buf("int64_t", J.indptr, np.int64), buf("int32_t", J.indices, np.int32),
+               buf("double", J.data, np.float64))
+        h = buf("double", p.fields, np.float64)
+        temperature = buf("double", plan.temperature, np.float64)
+
+        def noise_args(draws: np.ndarray) -> tuple:
+            if draws.dtype == np.uint64:  # ReplicaStreams: generator states, not draws
+                return ffi.NULL, ffi.from_buffer("uint64_t[]", draws)
+            return buf("double", draws, np.float64), ffi.NULL
+
+        def state_ptr(state: np.ndarray) -> object:
+            return ffi.from_buffer("double[]", state)  # the driver's array: advanced in place
+
+        if p.cell == "pbit":
+            order = buf("int64_t", np.argsort(p.colors, kind="stable"), np.int64)
+
+            def pbit(state, k0, k1, draws):
+                lib.sonq_pbit(R, m, k0, k1, state_ptr(state), *noise_args(draws), *csr, h, order,
+                              temperature, self.threads)
+            return pbit
+
+        poly = buf("double", p.poly, np.float64)
+        shil = buf("double", plan.shil, np.float64)
+        cell, heun = CELL_CODES[p.cell], int(plan.integrator == "heun")
+
+        def sde(state, k0, k1, draws):
+            lib.sonq_sde(cell, heun, R, m, k0, k1, state_ptr(state), *noise_args(draws), *csr, h, poly,
+                         temperature, shil, plan.dt, self.threads)
+        return sde
