@@ -1,0 +1,86 @@
+"""Runtime API: schedules, seeds, backends, noise tapes, results, run-time errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sdk
+from conftest import random_sk
+from runtime import NoiseTape
+from runtime.schedules import ScheduleError
+
+
+def test_schedules_sample_as_documented():
+    assert np.allclose(sdk.Schedule.linear(1, 0, until=0.5).sample(4), [1, 0.5, 0, 0])
+    assert np.allclose(sdk.Schedule.geometric(1, 0.01).sample(2), [1, 0.1])
+    assert np.allclose(sdk.Schedule.from_array([0, 2]).sample(4), [0, 0.5, 1, 1.5])
+    assert np.allclose(sdk.Schedule.constant(3).sample(3), 3)
+    with pytest.raises(ScheduleError):
+        sdk.Schedule.geometric(0, 1)
+
+
+def _oim_program():
+    return sdk.compile(sdk.IsingModel(np.zeros(8), random_sk(8, 5)), "oim1024")
+
+
+def test_same_seed_same_samples_other_seed_differs():
+    prog = _oim_program()
+    a, b = (sdk.run(prog, "numba", num_reads=8, steps=300, seed=1, record_every=300) for _ in range(2))
+    c = sdk.run(prog, "numba", num_reads=8, steps=300, seed=2, record_every=300)
+    assert np.array_equal(a.trajectory.raw, b.trajectory.raw) and np.array_equal(a.samples, b.samples)
+    assert not np.allclose(a.trajectory.raw, c.trajectory.raw)
+
+
+@pytest.mark.parametrize("model, device", [
+    (sdk.IsingModel(np.linspace(-1, 1, 6), random_sk(6, 1)), "oim1024"),
+    (sdk.IsingModel(np.linspace(-1, 1, 6), random_sk(6, 1)), "pbit256"),
+    (sdk.LangevinModel(1.0, 2.0, J=random_sk(6, 2) * 0.3, b=0.2), "gauss8"),
+])
+@pytest.mark.parametrize("integrator", ["heun", "euler"])
+def test_numpy_and_numba_follow_one_noise_tape(model, device, integrator):
+    prog = sdk.compile(model, device)
+    steps, R = 200, 4
+    tape = np.random.default_rng(0).standard_normal((steps, R, prog.num_nodes))
+    if device == "pbit256":
+        tape = np.random.default_rng(0).uniform(-1, 1, (steps, R, prog.num_nodes))
+    runs = [sdk.run(prog, b, num_reads=R, steps=steps, seed=3, integrator=integrator,
+                    temperature=0.5, record_every=50, noise=NoiseTape(tape)) for b in ("numpy", "numba")]
+    a, b = (r.trajectory.raw for r in runs)
+    assert np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_trajectory_records_energies_in_model_units():
+    model = sdk.IsingModel(np.zeros(8), random_sk(8, 5), offset=10.0)
+    res = sdk.run(sdk.compile(model, "oim1024"), "numpy", num_reads=4, steps=100, seed=0, record_every=25)
+    tr = res.trajectory
+    assert tr.states.shape == (4, 4, 8) and list(tr.steps) == [25, 50, 75, 100]
+    assert np.allclose(tr.energies, model.energy(tr.states.reshape(-1, 8)).reshape(4, 4))
+    assert np.all(np.diff(tr.times) > 0) and res.info["chip_time"] == pytest.approx(tr.times[-1])
+
+
+def test_maxcut_results_offer_cut_values():
+    model = sdk.maxcut([(0, 1), (1, 2), (2, 0), (2, 3)])
+    res = sdk.run(sdk.compile(model, "oim1024"), "numpy", num_reads=8, seed=0)
+    assert np.allclose(res.cut_values, model.cut_value(res.samples))
+    assert res.cut_values.max() == 3
+
+
+def test_bad_run_settings():
+    prog = _oim_program()
+    with pytest.raises(sdk.RunError, match="integrator"):
+        sdk.run(prog, integrator="rk4")
+    with pytest.raises(sdk.RunError, match="burn_in"):
+        sdk.run(prog, burn_in=10)
+    with pytest.raises(sdk.BackendError, match="unknown backend 'gpu9'"):
+        sdk.run(prog, backend="gpu9")
+    with pytest.raises(sdk.BackendError, match="noise tape exhausted"):
+        sdk.run(prog, "numpy", num_reads=2, steps=10, noise=NoiseTape(np.zeros((5, 2, 8))))
+
+
+def test_auto_backend_and_environment_override(monkeypatch):
+    prog = _oim_program()
+    monkeypatch.setenv("SONQ_BACKEND", "numpy")
+    assert sdk.run(prog, num_reads=2, steps=10, seed=0).info["backend"] == "numpy"
+    monkeypatch.delenv("SONQ_BACKEND")
+    assert sdk.run(prog, num_reads=2, steps=10, seed=0).info["backend"] in ("c", "numba", "numpy")

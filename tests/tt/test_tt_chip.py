@@ -1,0 +1,100 @@
+"""TT models on the chips: the 8k torus from its MPO, and Mess3 sampled on the p-bit cell.
+
+Mess3 test design (measured numbers in docs/tensor_trains.md).  At the penalty the planning rule
+gives for a 1% invalid rate (λ = 11.27 for Mess3(0.15, 0.6), L = 6), single-site Gibbs moves a
+one-hot variable only by passing through an invalid state, at ~e^{−λ}: a variable keeps its
+value for ~10⁴ sweeps, so random-start chains cannot burn in within a test budget.  The test is
+therefore a stationarity test: 1024 replicas start from exact ancestral TT draws (one-hot
+encoded) and run 3000 sweeps.  If the chip's Boltzmann distribution is p, the pooled samples are
+exact draws; if it is not, the chains drift (the swapped-transition chip below fails at ≈ 2.5×
+the tolerance).  Each replica is independent and stationary, so its window average has variance
+at most that of one draw: ``n_eff = R·S/τ`` with τ (records) from the indicator autocorrelation,
+which never drops below R when τ exceeds the window.
+"""
+
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sdk
+from compiler.tt import (HMM, TTDistribution, decode_spins, encode_states, gaussian_lattice_mpo,
+                         gaussian_model_from_mpo, hmm_to_potts, indicator_autocorrelation_time,
+                         mess3, one_hot_penalty, potts_to_ising)
+
+pytestmark = pytest.mark.skipif("numba" not in sdk.available_backends(), reason="needs the numba backend")
+
+LENGTH = 6
+REPLICAS, SWEEPS, RECORD_EVERY = 1024, 3000, 30
+INVALID_TARGET = 0.01
+
+
+def torus_precision_direct(rows, cols, mass, coupling):
+    """``mass·I + coupling·(D − Adj)`` from the device's own torus edge list (sparse)."""
+    n = rows * cols
+    edges = sdk.load_device("toroidal_8k").topology.edges(n)
+    adj = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    adj = (adj + adj.T).tocsr()
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    return (sp.diags(mass + coupling * degree) - coupling * adj).tocsr()
+
+
+def test_toroidal_8k_compiles_from_its_mpo_to_the_same_program():
+    mass, coupling = 0.25, 1.5
+    start = time.perf_counter()
+    from_mpo = sdk.compile(gaussian_model_from_mpo(gaussian_lattice_mpo(128, 64, mass, coupling)), "toroidal_8k")
+    elapsed = time.perf_counter() - start
+    direct = sdk.compile(sdk.GaussianModel(torus_precision_direct(128, 64, mass, coupling)), "toroidal_8k")
+    a, b = from_mpo.couplings, direct.couplings
+    assert a.shape == b.shape == (8192, 8192) and a.nnz == b.nnz == 4 * 8192
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)
+    assert np.array_equal(from_mpo.fields, direct.fields) and np.array_equal(from_mpo.poly, direct.poly)
+    assert from_mpo.scale == direct.scale and np.array_equal(from_mpo.colors, direct.colors)
+    assert from_mpo.report.to_dict() == direct.report.to_dict()
+    assert elapsed < 10.0
+
+
+def sample_mess3_on_chip(chip_hmm: HMM, exact_hmm: HMM):
+    """Compile ``chip_hmm`` (L = 6, rule penalty) onto pbit256, start from exact draws of
+    ``exact_hmm`` and return (invalid fraction, n_eff, worst TV/tolerance over all checks)."""
+    potts = hmm_to_potts(exact_hmm, LENGTH)
+    penalty = one_hot_penalty(potts, beta=1.0, delta=INVALID_TARGET)
+    # quantize=True: 10-bit DAC, max error 3.7e-4 of full scale; the programmed Boltzmann
+    # distribution differs from the exact one by TV 0.006 on the valid states (enumerated).
+    program = sdk.compile(potts_to_ising(hmm_to_potts(chip_hmm, LENGTH), penalty), "pbit256", quantize=True)
+    exact = TTDistribution(exact_hmm.joint_tt(LENGTH))
+    init = encode_states(potts, exact.sample(REPLICAS, seed=5)).astype(np.float64)
+    result = sdk.run(program, backend="numba", num_reads=REPLICAS, steps=SWEEPS, temperature=1.0, seed=11,
+                     record_every=RECORD_EVERY, burn_in=0, init=init)
+    decoded = decode_spins(potts, result.samples)
+    tau = indicator_autocorrelation_time(decoded.states, REPLICAS, potts.cardinalities)
+    n_eff = REPLICAS * (SWEEPS // RECORD_EVERY) / tau
+    z = decoded.states[decoded.valid]
+    ratios = []
+    for v, p in enumerate(exact.marginals()):  # h_1, x_1, h_2, x_2, …: sites 2k and 2k+1
+        ratios.append(sdk.total_variation(np.bincount(z[:, v], minlength=3) / len(z), p) / sdk.tv_tolerance(p, n_eff))
+    for v in range(2 * LENGTH - 2):  # (h_k, h_{k+1}) and (x_k, x_{k+1})
+        p = exact.pair_marginal(v, v + 2)
+        counts = np.zeros_like(p)
+        np.add.at(counts, (z[:, v], z[:, v + 2]), 1)
+        ratios.append(sdk.total_variation(counts / len(z), p) / sdk.tv_tolerance(p.ravel(), n_eff))
+    return decoded.invalid_fraction, n_eff, max(ratios)
+
+
+def test_mess3_on_pbit256_matches_exact_tt_marginals():
+    hmm = mess3()
+    invalid, n_eff, worst = sample_mess3_on_chip(hmm, hmm)
+    assert invalid < INVALID_TARGET
+    assert n_eff >= REPLICAS
+    assert worst <= 1.0
+
+
+def test_mess3_check_fails_for_a_wrong_chip_model():
+    """Swapping two rows of the transition matrix keeps the uniform single-site marginals but
+    changes the pair marginals; the chip programmed with it must fail the same check."""
+    hmm = mess3()
+    broken = HMM(hmm.transition[[1, 0, 2]], hmm.emission)
+    _, _, worst = sample_mess3_on_chip(broken, hmm)
+    assert worst > 1.0
