@@ -32,22 +32,26 @@ def test_same_seed_same_samples_other_seed_differs():
     assert not np.allclose(a.trajectory.raw, c.trajectory.raw)
 
 
-@pytest.mark.parametrize("model, device", [
-    (sdk.IsingModel(np.linspace(-1, 1, 6), random_sk(6, 1)), "oim1024"),
-    (sdk.IsingModel(np.linspace(-1, 1, 6), random_sk(6, 1)), "pbit256"),
-    (sdk.LangevinModel(1.0, 2.0, J=random_sk(6, 2) * 0.3, b=0.2), "gauss8"),
-])
-@pytest.mark.parametrize("integrator", ["heun", "euler"])
-def test_numpy_and_numba_follow_one_noise_tape(model, device, integrator):
-    prog = sdk.compile(model, device)
-    steps, R = 200, 4
-    tape = np.random.default_rng(0).standard_normal((steps, R, prog.num_nodes))
-    if device == "pbit256":
-        tape = np.random.default_rng(0).uniform(-1, 1, (steps, R, prog.num_nodes))
-    runs = [sdk.run(prog, b, num_reads=R, steps=steps, seed=3, integrator=integrator,
-                    temperature=0.5, record_every=50, noise=NoiseTape(tape)) for b in ("numpy", "numba")]
-    a, b = (r.trajectory.raw for r in runs)
-    assert np.allclose(a, b, rtol=1e-9, atol=1e-12)
+def test_numba_passes_the_conformance_kit():
+    from sdk.testing import check_backend
+    check_backend("numba")
+
+
+def test_conformance_kit_catches_a_wrong_backend(monkeypatch):
+    """A backend whose noise is √(T dt) instead of √(2T dt) fails the kit."""
+    from runtime.backends import numba_backend
+    from sdk.testing import check_equipartition, check_noise_tape
+
+    class HalfNoise(numba_backend.NumbaBackend):
+        def prepare(self, plan):
+            kernel = super().prepare(plan)
+            return lambda state, k0, k1, draws: kernel(state, k0, k1, draws / np.sqrt(2))
+
+    monkeypatch.setattr(numba_backend, "NumbaBackend", HalfNoise)
+    with pytest.raises(AssertionError, match="departs from numpy"):
+        check_noise_tape("numba", cells=("gauss",))
+    with pytest.raises(AssertionError, match="⟨x²⟩a/T"):
+        check_equipartition("numba")
 
 
 def test_trajectory_records_energies_in_model_units():

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up SONQ on a Debian machine: system packages (ngspice, a C compiler, Python headers and
+# venv) through apt-get when missing, then a virtual environment in .venv with SONQ installed
+# editable, its C extension built, and the dev + jax extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ngspice >/dev/null 2>&1 || need+=(ngspice)
+ldconfig -p 2>/dev/null | grep -q 'libngspice.so.0 ' || need+=(libngspice0)
+ldconfig -p 2>/dev/null | grep -q 'libngspice.so ' || need+=(libngspice0-dev)
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if command -v python3 >/dev/null 2>&1; then
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+  python3 -c 'import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
+    >/dev/null 2>&1 || need+=(python3-dev)
+fi
+if ((${#need[@]})); then
+  echo "setup: installing Debian packages: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# --system-site-packages reuses scientific packages already installed for this Python.
+[ -x .venv/bin/python ] || python3 -m venv --system-site-packages .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev,jax]"
+echo "setup: done ($(.venv/bin/python -c 'import sdk; print("sonq", sdk.__version__)'))"
