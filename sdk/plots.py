@@ -52,7 +52,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
     ax.plot(t_us, energies, color="tab:blue", lw=0.5, alpha=0.25)
     ax.plot(t_us, traj.energies[:, best], color="tab:red", lw=1.6, label=f"best replica ({best})")
     if target is not None:
-        ax.axhline(target, color="black", ls="--", lw=1, label=f"target {target:.6g}")
+        ax.axhline(target, color="black", ls="--", lw=1, label=f"target energy {target:.6g}")
     ax.set_xlabel("chip time (µs)")
     ax.set_ylabel("energy (model units)")
     ax.set_title(f"energy of {min(traj.energies.shape[1], MAX_TRACES)} replicas")
@@ -67,6 +67,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
         hist.hist(final, bins=30, color="tab:blue")
     hist.set_xlabel("final cut value" if is_cut else "final energy (model units)")
     hist.set_ylabel("replicas")
+    hist.yaxis.get_major_locator().set_params(integer=True)
     hist.set_title("final results")
     if title:
         fig.suptitle(title)

@@ -67,7 +67,7 @@ class Circuit:
         probes: (cells, 2) node pairs whose difference, divided by ``probe_scale``, is a cell's
             state (0 = ground).
         probe_scale: volts per unit of state.
-        labels: per node comment text (already sanitized by the writer when printed).
+        labels: per cell (probe) comment text, sanitized by the writer when printed.
     """
 
     title: str

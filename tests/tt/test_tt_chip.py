@@ -5,9 +5,9 @@ gives for a 1% invalid rate (λ = 11.27 for Mess3(0.15, 0.6), L = 6), single-sit
 one-hot variable only by passing through an invalid state, at ~e^{−λ}: a variable keeps its
 value for ~10⁴ sweeps, so random-start chains cannot burn in within a test budget.  The test is
 therefore a stationarity test: 1024 replicas start from exact ancestral TT draws (one-hot
-encoded) and run 3000 sweeps.  If the chip's Boltzmann distribution is p, the pooled samples are
-exact draws; if it is not, the chains drift (the swapped-transition chip below fails at ≈ 2.5×
-the tolerance).  Each replica is independent and stationary, so its window average has variance
+encoded) and run 9000 sweeps.  If the chip's Boltzmann distribution is p, the pooled samples are
+exact draws (worst TV/tolerance 0.46); if it is not, the chains drift: a chip with swapped
+emission rows fails at 1.49× the tolerance (at 3000 sweeps it still passed, 0.90×).  Each replica is independent and stationary, so its window average has variance
 at most that of one draw: ``n_eff = R·S/τ`` with τ (records) from the indicator autocorrelation,
 which never drops below R when τ exceeds the window.
 """
@@ -26,7 +26,7 @@ from compiler.tt import (HMM, TTDistribution, decode_spins, encode_states, gauss
 pytestmark = pytest.mark.skipif("numba" not in sdk.available_backends(), reason="needs the numba backend")
 
 LENGTH = 6
-REPLICAS, SWEEPS, RECORD_EVERY = 1024, 3000, 30
+REPLICAS, SWEEPS, RECORD_EVERY = 1024, 9000, 90
 INVALID_TARGET = 0.01
 
 
@@ -75,10 +75,11 @@ def sample_mess3_on_chip(chip_hmm: HMM, exact_hmm: HMM):
     ratios = []
     for v, p in enumerate(exact.marginals()):  # h_1, x_1, h_2, x_2, …: sites 2k and 2k+1
         ratios.append(sdk.total_variation(np.bincount(z[:, v], minlength=3) / len(z), p) / sdk.tv_tolerance(p, n_eff))
-    for v in range(2 * LENGTH - 2):  # (h_k, h_{k+1}) and (x_k, x_{k+1})
-        p = exact.pair_marginal(v, v + 2)
+    # (h_k, x_k), (x_k, h_{k+1}) and (h_k, h_{k+1}), (x_k, x_{k+1})
+    for v, w in [(v, v + 1) for v in range(2 * LENGTH - 1)] + [(v, v + 2) for v in range(2 * LENGTH - 2)]:
+        p = exact.pair_marginal(v, w)
         counts = np.zeros_like(p)
-        np.add.at(counts, (z[:, v], z[:, v + 2]), 1)
+        np.add.at(counts, (z[:, v], z[:, w]), 1)
         ratios.append(sdk.total_variation(counts / len(z), p) / sdk.tv_tolerance(p.ravel(), n_eff))
     return decoded.invalid_fraction, n_eff, max(ratios)
 
@@ -91,10 +92,14 @@ def test_mess3_on_pbit256_matches_exact_tt_marginals():
     assert worst <= 1.0
 
 
-def test_mess3_check_fails_for_a_wrong_chip_model():
-    """Swapping two rows of the transition matrix keeps the uniform single-site marginals but
-    changes the pair marginals; the chip programmed with it must fail the same check."""
+@pytest.mark.parametrize("swap", ["transition", "emission"])
+def test_mess3_check_fails_for_a_wrong_chip_model(swap):
+    """Swapping rows 0 and 1 of the transition matrix keeps the uniform single-site marginals but
+    changes the pair marginals; swapping those of the emission matrix leaves the symbol
+    distribution unchanged (a relabelling of hidden states) but not the (h_k, x_k) pairs.  A chip
+    programmed with either must fail the check."""
     hmm = mess3()
-    broken = HMM(hmm.transition[[1, 0, 2]], hmm.emission)
+    m, e = hmm.transition, hmm.emission
+    broken = HMM(m[[1, 0, 2]], e) if swap == "transition" else HMM(m, e[[1, 0, 2]])
     _, _, worst = sample_mess3_on_chip(broken, hmm)
     assert worst > 1.0

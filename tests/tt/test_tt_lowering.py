@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from compiler.models.ising import IsingModel
-from compiler.tt import (HMM, TensorTrain, TTDistribution, decode_spins, hmm_to_potts, mess3,
+from compiler.tt import (HMM, TensorTrain, TTDistribution, decode_spins, encode_states, hmm_to_potts,
+                         mess3,
                          one_hot_penalty, potts_to_ising, tt_to_potts)
 from device_models.errors import ModelError
 
@@ -158,3 +159,14 @@ def test_invalid_one_hot_probability_by_enumeration():
         assert p_invalid(lam) == pytest.approx(ref, rel=1e-2)
     lam = one_hot_penalty(potts, beta=1.0, delta=0.01)  # 14.6
     assert p_invalid(lam) <= 0.01
+
+
+def test_encode_states_inverts_decode_spins():
+    potts = hmm_to_potts(mess3(), 3)
+    z = all_states(potts.cardinalities)[::37]
+    spins = encode_states(potts, z)
+    assert spins.dtype == np.int8 and spins.shape == (len(z), 18)
+    decoded = decode_spins(potts, spins)
+    assert decoded.valid.all() and np.array_equal(decoded.states, z)
+    with pytest.raises(ModelError, match="states must lie"):
+        encode_states(potts, np.full(6, 3))

@@ -173,3 +173,28 @@ def test_errors():
         mess3().word_probability([0, 3])
     with pytest.raises(ModelError, match="probability zero"):
         HMM(np.array([[0.0, 1.0], [1.0, 0.0]]), np.eye(2), initial=[1.0, 0.0]).update([1.0, 0.0], 0)
+
+
+def test_pair_marginal_any_distance_vs_dense():
+    tt = random_nonnegative_tt((3, 2, 4, 3, 2), rank=3, seed=4)
+    dist = TTDistribution(tt)
+    p = tt.full() / tt.full().sum()
+    for i, j in itertools.combinations(range(5), 2):
+        other = tuple(k for k in range(5) if k not in (i, j))
+        np.testing.assert_allclose(dist.pair_marginal(i, j), p.sum(axis=other), rtol=1e-12)
+    with pytest.raises(ModelError, match="sites"):
+        dist.pair_marginal(3, 3)
+
+
+def test_joint_tt_is_the_hidden_and_observed_joint():
+    """Summing the hidden sites of the interleaved joint gives the word distribution."""
+    hmm = mess3(0.05, 0.85)
+    joint = TTDistribution(hmm.joint_tt(4))
+    assert joint.tt.shape == (3,) * 8 and joint.partition_function == pytest.approx(1.0, abs=1e-13)
+    full = joint.tt.full()
+    words = full.sum(axis=(0, 2, 4, 6))
+    np.testing.assert_allclose(words, hmm.distribution(4).tt.full(), rtol=1e-12)
+    # h_1 is stationary and (h_k, h_{k+1}) follows M
+    pi = hmm.initial
+    np.testing.assert_allclose(joint.pair_marginal(0, 2), pi[:, None] * hmm.transition, rtol=1e-12)
+    np.testing.assert_allclose(joint.pair_marginal(2, 3), pi[:, None] * hmm.emission, rtol=1e-12)

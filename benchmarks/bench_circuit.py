@@ -1,0 +1,63 @@
+"""ngspice vs the circuit emulator on the same oim circuits (king's-graph ±1 couplings).
+
+Run: ``python benchmarks/bench_circuit.py [cells ...]``; prints a markdown table of wall times for
+one replica of ``time_units`` device time units at ``steps_per_period`` samples per period.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+import sdk
+
+OPTIONS = {"periods_per_time_unit": 5, "steps_per_period": 64}
+
+
+def device(cells: int) -> sdk.DeviceSpec:
+    side = int(np.ceil(np.sqrt(cells)))
+    return sdk.DeviceSpec.from_dict(dict(
+        name=f"oim{cells}", cell="oim", cells=side * side, topology={"kind": "kings", "rows": side, "cols": side},
+        components=dict(inductance="10 nH", capacitance="1 pF", amplitude="0.5 V", loss_conductance="20 uS"),
+        coupling=dict(g_max="100 uS", g_min="0.5 uS", dac_bits=6), noise_temperature="300 K"))
+
+
+def program(cells: int):
+    side = int(np.ceil(np.sqrt(cells)))
+    rng = np.random.default_rng(cells)
+    J = np.zeros((cells, cells))
+    for i in range(cells):
+        r, c = divmod(i, side)
+        for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+            rr, cc = r + dr, c + dc
+            j = rr * side + cc
+            if 0 <= rr < side and 0 <= cc < side and j < cells:
+                J[i, j] = rng.choice([-1.0, 1.0])
+    return sdk.compile(sdk.IsingModel(np.zeros(cells), J), device(cells))
+
+
+def timed(prog, backend: str, steps: int, **options) -> float:
+    start = time.perf_counter()
+    sdk.run(prog, backend=backend, num_reads=1, steps=steps, dt=0.1, seed=1, backend_options={**OPTIONS, **options})
+    return time.perf_counter() - start
+
+
+def main(sizes=(4, 16, 64, 256), time_units: float = 2.0) -> None:
+    steps = int(round(time_units / 0.1))
+    timed(program(4), "circuit", 2)  # numba compile outside the timings
+    print(f"oim circuits, {time_units:g} time units = {time_units * OPTIONS['periods_per_time_unit']:g} periods, "
+          f"{OPTIONS['steps_per_period']} samples/period, one replica, Johnson noise on every resistor\n")
+    print("| cells | ngspice (s) | emulator numba (s) | emulator numpy (s) | speed-up (numba) |")
+    print("|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        p = program(n)
+        t_sp = timed(p, "spice", steps)
+        t_nb = timed(p, "circuit", steps)
+        t_np = timed(p, "circuit", steps, engine="numpy")
+        print(f"| {n} | {t_sp:.2f} | {t_nb:.3f} | {t_np:.2f} | {t_sp / t_nb:.0f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main(tuple(int(a) for a in sys.argv[1:]) or (4, 16, 64, 256))

@@ -1,0 +1,1 @@
+"""Circuit-level emulator: integrates the equations of the ngspice netlist."""

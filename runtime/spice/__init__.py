@@ -1,0 +1,1 @@
+"""ngspice backend: runners (subprocess, PySpice), raw-file reader, error classification."""

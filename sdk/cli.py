@@ -1,0 +1,249 @@
+"""The ``sonq`` command line: list devices, compile models, run programs, run the demo.
+
+::
+
+    sonq devices
+    sonq compile graph.rudy --device oim1024 -o prog.npz      # Gset file → MaxCut
+    sonq compile J.npy --device oim1024 -o prog.npz           # dense J → Ising E = ½ sᵀJs
+    sonq run prog.npz --backend numba --reads 64 --seed 1 -o result.npz
+    sonq demo --out sonq-demo
+
+Errors SONQ raises on purpose (:class:`SonqError`) print one line to stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from compiler.compile import compile
+from compiler.models.ising import IsingModel
+from compiler.program import Program
+from device_models.cells import cell_physics
+from device_models.errors import ModelError, SonqError
+from device_models.registry import list_devices
+from device_models.spec import DeviceSpec
+from runtime.results import SampleSet
+from runtime.run import run
+from sdk.analysis import success_probability, tts99
+from sdk.interop import read_gset
+
+EXIT_ERROR = 2
+SI_PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"),
+               (1e-12, "p"), (1e-15, "f"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``sonq`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already printed
+        return int(exc.code or 0)
+    try:
+        return args.func(args)
+    except SonqError as exc:
+        print(f"sonq: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    from sdk import __version__
+    from sdk import demo
+
+    parser = argparse.ArgumentParser(prog="sonq", description="Emulate analog oscillator Ising machines "
+                                     "and thermodynamic samplers.")
+    parser.add_argument("--version", action="version", version=f"sonq {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("devices", help="list the shipped devices and their key figures")
+    p.set_defaults(func=_devices)
+
+    p = sub.add_parser("compile", help="compile a model file for a device")
+    p.add_argument("model", type=Path, help="Gset/rudy text file (MaxCut), or .npy/.npz dense J "
+                   "(Ising, E = ½ sᵀJs)")
+    p.add_argument("--device", "-d", required=True, help="shipped device name or YAML file")
+    p.add_argument("-o", "--output", type=Path, required=True, help="program file to write (.npz)")
+    p.add_argument("--no-quantize", action="store_true", help="keep ideal couplings (no DAC grid)")
+    p.add_argument("--mismatch-seed", type=int, default=None, help="seed of the device's mismatch draw")
+    p.set_defaults(func=_compile)
+
+    p = sub.add_parser("run", help="simulate a compiled program")
+    p.add_argument("program", type=Path, help="program file from 'sonq compile'")
+    p.add_argument("--backend", "-b", default="auto", help="runtime backend (default: auto)")
+    p.add_argument("--reads", "-r", type=int, default=64, help="independent replicas (default 64)")
+    p.add_argument("--seed", "-s", type=int, default=None, help="seed of initial states and noise")
+    p.add_argument("--steps", type=int, default=None, help="integration steps (default: cell protocol)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help="constant temperature in model energy units (default: cell protocol)")
+    p.add_argument("--target", type=float, default=None,
+                   help="energy counted as success (default: the best energy found)")
+    p.add_argument("-o", "--output", type=Path, default=None, help="write samples and energies (.npz)")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("demo", help="solve a shipped MaxCut instance on the emulated OIM chip")
+    p.add_argument("--out", type=Path, default=Path("sonq-demo"), help="directory for the plot "
+                   "(default: sonq-demo)")
+    p.add_argument("--instance", type=Path, default=demo.DEFAULT_INSTANCE,
+                   help=f"Gset/rudy file (default: {demo.DEFAULT_INSTANCE.name})")
+    p.add_argument("--device", "-d", default=demo.DEVICE, help=f"OIM device (default {demo.DEVICE})")
+    p.add_argument("--backend", "-b", default="auto", help="runtime backend (default: auto)")
+    p.add_argument("--seed", "-s", type=int, default=1, help="seed (default 1)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"{demo.QUICK_READS} replicas of {demo.QUICK_RUN_TIME:g}/K instead of "
+                   f"{demo.NUM_READS} of {demo.RUN_TIME:g}/K")
+    p.set_defaults(func=_demo)
+    return parser
+
+
+def _devices(args: argparse.Namespace) -> int:
+    header = ("name", "cell", "cells", "topology", "coupling g (DAC)", "time unit", "noise T")
+    rows = [header] + [_device_row(spec) for spec in list_devices()]
+    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+    print("time unit: 1/K for oim (K = g_max/2C), c₀/g_max for gauss, one colour-class update for pbit")
+    return 0
+
+
+def _device_row(spec: DeviceSpec) -> tuple[str, ...]:
+    topo = spec.topology
+    layout = {"all_to_all": "all-to-all", "kings": f"kings {topo.rows}×{topo.cols}",
+              "torus2d": f"torus {topo.rows}×{topo.cols}"}.get(topo.kind, f"{len(topo.edge_list)} edges")
+    c = spec.coupling
+    coupling = f"{_si(c.g_min, 'S')}–{_si(c.g_max, 'S')} ({c.dac_bits} bit)"
+    return (spec.name, spec.cell, str(spec.cells), layout, coupling,
+            _si(cell_physics(spec).time_unit, "s"), _si(spec.noise_temperature, "K"))
+
+
+def _compile(args: argparse.Namespace) -> int:
+    model = _read_model(args.model)
+    program = compile(model, args.device, quantize=not args.no_quantize, mismatch_seed=args.mismatch_seed)
+    print(program.report)
+    print(f"wrote {program.save(args.output)}")
+    return 0
+
+
+def _read_model(path: Path) -> IsingModel:
+    """A Gset/rudy file as MaxCut, or a dense J (``.npy``, or ``.npz`` holding one array or ``J``)
+    as ``IsingModel(0, J)``, i.e. ``E(s) = ½ sᵀJs``."""
+    if not path.is_file():
+        raise ModelError(f"model file {str(path)!r} does not exist")
+    if path.suffix not in (".npy", ".npz"):
+        return read_gset(path)
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot read a J matrix ({exc})") from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        with data:
+            if "J" not in data.files and len(data.files) != 1:
+                raise ModelError(f"{path}: an .npz model needs one array or an array named 'J', "
+                                 f"found {data.files}")
+            J = data["J" if "J" in data.files else data.files[0]]
+    else:
+        J = data
+    if J.ndim != 2:
+        raise ModelError(f"{path}: J must be a square matrix, got shape {J.shape}")
+    return IsingModel(np.zeros(J.shape[0]), J)
+
+
+def _run(args: argparse.Namespace) -> int:
+    program = Program.load(args.program)
+    result = run(program, args.backend, num_reads=args.reads, seed=args.seed, steps=args.steps,
+                 temperature=args.temperature)
+    print(_run_summary(args.program, program, result, args.target))
+    if args.output is not None:
+        print(f"wrote {_save_result(result, args.output)}")
+    return 0
+
+
+def _run_summary(path: Path, program: Program, result: SampleSet, target: float | None) -> str:
+    info = result.info
+    lines = [
+        f"ran {len(result)} replicas of {path.name} ({program.num_variables} variables on "
+        f"{program.device.name}) with backend {info['backend']}: {info['steps']} steps, dt {info['dt']:.3g}",
+        f"wall time      {info['wall_time']:.3f} s",
+        f"chip time      {_si(info['chip_time'], 's')} per run",
+    ]
+    if result.vartype == "REAL":
+        lines.append(f"mean energy    {float(np.mean(result.energies)):.6g}")
+        return "\n".join(lines)
+    lines.append(f"best energy    {result.best_energy:.6g}")
+    if result.model_kind == "maxcut":
+        lines.append(f"best cut       {float(result.cut_values.max()):g}")
+    goal = result.best_energy if target is None else target
+    p, (lo, hi) = success_probability(result, goal)
+    what = "best found" if target is None else "target"
+    lines += [
+        f"success        {round(p * len(result))}/{len(result)} reads at energy ≤ {goal:.6g} ({what}): "
+        f"p = {p:.3f}, 95% Wilson interval {lo:.3f}–{hi:.3f}",
+        f"TTS99          {_si(tts99(info['chip_time'], p), 's')} of chip time",
+    ]
+    return "\n".join(lines)
+
+
+def _save_result(result: SampleSet, path: Path) -> Path:
+    """Samples (S, n), energies (S,), replica (S,), cut values for MaxCut, and the run info as JSON."""
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    extra = {"cut_values": result.cut_values} if result.model_kind == "maxcut" else {}
+    np.savez_compressed(path, samples=result.samples, energies=result.energies, replica=result.replica,
+                        labels=np.array([str(v) for v in result.labels]),
+                        info=np.array(json.dumps(result.info, default=float)), **extra)
+    return path
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from sdk import demo
+
+    reads, run_time = (demo.QUICK_READS, demo.QUICK_RUN_TIME) if args.quick else (demo.NUM_READS, demo.RUN_TIME)
+    outcome = demo.run_demo(args.instance, device=args.device, backend=args.backend, num_reads=reads,
+                            run_time=run_time, seed=args.seed, out_dir=args.out)
+    print(_demo_summary(outcome))
+    return 0
+
+
+def _demo_summary(outcome) -> str:
+    res, program = outcome.result, outcome.program
+    info = res.info
+    total = res.model_meta["total_weight"]
+    source = "optimum by enumeration" if outcome.target_is_optimum else "best cut found in this run"
+    tts = (_si(outcome.tts99, "s") + " of chip time" if math.isfinite(outcome.tts99)
+           else "∞ (no replica reached the target)")
+    lines = [
+        f"SONQ demo: MaxCut on {outcome.instance.name} ({program.num_variables} nodes, "
+        f"{program.model.J.nnz // 2} edges, total weight {total:g})",
+        str(program.report),
+        f"ran {len(res)} replicas with backend {info['backend']}: {info['steps']} steps, dt = "
+        f"{info['dt']:.3g}/K, {_si(info['chip_time'], 's')} chip time per run, wall time {info['wall_time']:.2f} s",
+        f"best cut       {outcome.best_cut:g}  (energy {outcome.best_energy:g})",
+        f"target cut     {(total - outcome.target_energy) / 2:g}  ({source})",
+        f"success        {round(outcome.p_success * len(res))}/{len(res)} = {outcome.p_success:.3f}  "
+        f"(95% Wilson interval {outcome.interval[0]:.3f}–{outcome.interval[1]:.3f})",
+        f"TTS99          {tts}",
+    ]
+    if info.get("poorly_binarized"):
+        lines.append(f"warning        {info['poorly_binarized']} readouts were poorly binarized")
+    if outcome.plot is not None:
+        lines.append(f"plot           {outcome.plot}")
+    return "\n".join(lines)
+
+
+def _si(value: float, unit: str) -> str:
+    """``value`` with an SI prefix, e.g. ``_si(5e-6, "S") == "5 µS"``."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g} {unit}"
+    for factor, prefix in SI_PREFIXES:
+        if abs(value) >= factor * (1 - 1e-9):
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

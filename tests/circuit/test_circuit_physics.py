@@ -1,0 +1,125 @@
+"""Circuit-level physics in real ngspice and in the circuit emulator (same tests, both simulators).
+
+Tolerances come from batch means (20 batches, so correlated series count by their effective
+sample size): |measured − expected| < 4 standard errors (+ the stated deterministic bias).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sdk
+from circuits import A4, K_B, OIM8, four_cell_ising, rlc_tank
+from compiler.netlist import CircuitOptions, SpiceOptions, lower, write_netlist
+from runtime.circuit.backend import draw_noise
+from runtime.circuit.numba_kernel import simulate_numba
+from runtime.noise import SeededNoise
+from runtime.spice.runner import SubprocessRunner
+from runtime.spice.simulate import simulate_spice
+
+SIMULATORS = ["spice", "circuit"]
+
+
+def simulate(which: str, circuit, noise, record, substeps: int = 1, spice: SpiceOptions = SpiceOptions()):
+    """Waveforms (record, N) and inductor currents (record, nL) of one replica."""
+    if which == "spice":
+        with tempfile.TemporaryDirectory() as tmp:
+            w = simulate_spice(circuit, noise, record, runner=SubprocessRunner(), workdir=Path(tmp), options=spice)
+    else:
+        w = simulate_numba(circuit, np.zeros((circuit.steps + 1, 1, len(circuit.noise))) if noise is None
+                           else noise[:, None, :], circuit.v0[None], circuit.i0[None], record, substeps)
+    return w.v[:, 0], w.i[:, 0]
+
+
+def batch_mean(x: np.ndarray, batches: int = 20) -> tuple[float, float]:
+    """Mean and its standard error from batch means."""
+    means = np.array([b.mean() for b in np.array_split(x, batches)])
+    return float(means.mean()), float(means.std(ddof=1) / np.sqrt(batches))
+
+
+@pytest.mark.parametrize("which", SIMULATORS)
+def test_rlc_tank_equipartition(which):
+    """⟨v²⟩ = kT/C and ⟨i_L²⟩ = kT/L for a Q = 2 tank at 10⁷ K over 4000 periods (dt = T₀/64: the
+    PWL noise's band-limiting factor sinc⁴(f₀dt) = 0.998 at resonance; integrator bias < 0.3%).
+    Standard error ≈ 1.1%, so a 10% error in the noise amplitude fails."""
+    C, L, T = 1e-12, 1e-8, 1e7
+    g = np.sqrt(C / L) / 2
+    T0 = 2 * np.pi * np.sqrt(L * C)
+    steps = 64 * 4000
+    circuit = rlc_tank(C, L, g, T, T0 / 64, steps)
+    noise = circuit.noise_samples(np.random.default_rng(11).standard_normal((steps + 1, 1)))
+    v, i = simulate(which, circuit, noise, np.arange(steps // 20, steps + 1))
+    band = np.sinc(1 / 64) ** 4
+    for x, target in ((v[:, 0] ** 2, K_B * T / C), (i[:, 0] ** 2, K_B * T / L)):
+        mean, se = batch_mean(x / target)
+        assert abs(mean - band) < 3 * se + 0.003, (which, mean, se)
+        assert se < 0.015
+
+
+def test_injected_noise_arrives_in_ngspice(tmp_path):
+    """A resistor with RC = dt/1000 turns the noise current into v = R·w(t): at every one of
+    ngspice's own time points v/R must equal the tape interpolated there, and the tape's variance is
+    S₂/dt = 4kTg·B (B = 1/(2dt)).  Zero noise (over-long filesource lines) fails both."""
+    g, T, dt, steps = 1e-3, 1e6, 1e-9, 4000
+    circuit = rlc_tank(1e-15, 1.0, g, T, dt, steps)  # L = 1 H: the inductor carries nothing
+    noise = circuit.noise_samples(np.random.default_rng(3).standard_normal((steps + 1, 1)))
+    netlist = write_netlist(circuit, noise)
+    vectors = SubprocessRunner().run(netlist, tmp_path)
+    t, v = vectors["time"], vectors["v(n1)"]
+    delivered = np.interp(t, np.arange(steps + 1) * dt, noise[:, 0])
+    late = t > 10 * 1e-15 / g
+    # trap integration of the stiff node rings slightly at the PWL corners: compare in bulk
+    assert np.corrcoef(v[late] * g, delivered[late])[0, 1] > 0.99
+    assert abs(np.var(v[late] * g) / np.var(delivered[late]) - 1) < 0.05
+    expected = 2 * K_B * T * g / dt
+    assert abs(np.var(noise) / expected - 1) < 4 * np.sqrt(2 / steps)
+
+
+@pytest.fixture(scope="module")
+def oim_circuit():
+    program = sdk.compile(four_cell_ising(), OIM8)
+    steps, dt = 40, 0.1   # 4 time units = 20 periods at 5 periods per time unit
+    low = lower(program, steps=steps, dt=dt, temperature=np.zeros(steps), shil=np.full(steps, 0.5),
+                init=np.array([0.1, 1.0, 2.5, -2.0]),
+                options=CircuitOptions(steps_per_period=500, periods_per_time_unit=5))
+    return low.circuit
+
+
+@pytest.mark.parametrize("noisy", [False, True])
+def test_deterministic_agreement_oim(oim_circuit, noisy):
+    """Same initial conditions (and the same noise tape): the tanks' differential voltages agree
+    to 1e-3 of their amplitude over 20 periods (ngspice trap, TMAX = T₀/2000, reltol 1e-7;
+    emulator h = T₀/2000; each alone is within ~3e-4 of a 4× finer run)."""
+    c = oim_circuit
+    noise = draw_noise(c, SeededNoise(5), 1)[:, 0] * 30 if noisy else None
+    record = np.arange(c.steps + 1)
+    vs, _ = simulate("spice", c, noise, record, spice=SpiceOptions(reltol=1e-7, max_step_divisor=4))
+    ve, _ = simulate("circuit", c, noise, record, substeps=4)
+    ds, de = vs[:, 0::2] - vs[:, 1::2], ve[:, 0::2] - ve[:, 1::2]
+    assert np.abs(ds - de).max() < 1e-3 * np.abs(ds).max()
+
+
+@pytest.mark.parametrize("design", ["I", "P"])
+@pytest.mark.parametrize("backend", SIMULATORS)
+def test_gauss_covariance(backend, design):
+    """Stationary covariance of x = v/V₀ is T·A⁻¹ (kT_eff/c₀·A⁻¹ in volts²).  Band-limiting and
+    integrator bias ≤ (7/15)·λ_max·dt ≈ 2.5%; statistical error from batch means over replicas."""
+    program = sdk.compile(sdk.GaussianModel(A4), "gauss8", quantize=False)
+    T = program.default_temperature / program.scale
+    A_dev = program.couplings.toarray() + np.diag(2 * program.poly[:, 0])
+    R = 32
+    result = sdk.run(program, backend=backend, num_reads=R, steps=6000, dt=0.05, record_every=1, burn_in=200,
+                     seed=7, backend_options={"gauss_design": design})
+    x = result.samples.reshape(-1, R, 4)                      # (steps, replicas, n)
+    target = T * np.linalg.inv(A_dev)
+    per_replica = np.einsum("sri,srj->rij", x, x) / x.shape[0]
+    est = per_replica.mean(axis=0)
+    se = per_replica.std(axis=0, ddof=1) / np.sqrt(R)
+    assert np.all(np.abs(est - target) < 4 * se + 0.025 * np.abs(target).max()), (est, target, se)
+    # one scalar with a small error: tr(A Σ)/(nT) = 1, standard error ≈ 1.5%
+    scalar = np.einsum("ij,rji->r", A_dev, per_replica) / (4 * T)
+    assert abs(scalar.mean() - 1) < 3 * scalar.std(ddof=1) / np.sqrt(R) + 0.025, (scalar.mean(), scalar.std())

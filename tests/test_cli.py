@@ -1,0 +1,109 @@
+"""The ``sonq`` command line: every subcommand through ``main([...])``, error exits, and one call
+of the installed console script."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from compiler.program import Program
+from sdk.cli import main
+from sdk.demo import SMALL_INSTANCE
+
+
+@pytest.fixture(scope="module")
+def program_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "prog.npz"
+    assert main(["compile", str(SMALL_INSTANCE), "--device", "oim1024", "-o", str(path)]) == 0
+    return path
+
+
+def test_devices_lists_every_shipped_chip(capsys):
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    for name in ("oim1024", "oim64-kings", "gauss8", "pbit256", "toroidal_8k"):
+        assert name in out
+    row = next(line for line in out.splitlines() if line.startswith("oim1024"))
+    assert row.split()[1:3] == ["oim", "1024"] and "5 µS" in row and "8 bit" in row and "400 ns" in row
+
+
+def test_compile_gset_prints_the_report(program_file, capsys):
+    assert main(["compile", str(SMALL_INSTANCE), "--device", "oim1024", "-o", str(program_file)]) == 0
+    out = capsys.readouterr().out
+    assert "compiled 20 variables onto oim1024" in out and f"wrote {program_file}" in out
+    program = Program.load(program_file)
+    assert program.model.kind == "maxcut" and program.num_variables == 20
+
+
+def test_compile_dense_J_is_ising_with_half_sJs(tmp_path):
+    rng = np.random.default_rng(3)
+    J = np.triu(rng.choice([-1.0, 1.0], size=(6, 6)), 1)
+    J = J + J.T
+    np.save(tmp_path / "J.npy", J)
+    assert main(["compile", str(tmp_path / "J.npy"), "--device", "oim1024", "-o", str(tmp_path / "p")]) == 0
+    program = Program.load(tmp_path / "p.npz")
+    s = rng.choice([-1.0, 1.0], size=(5, 6))
+    assert np.allclose(program.model.energy(s), 0.5 * np.einsum("ri,ij,rj->r", s, J, s))
+
+
+def test_run_prints_a_summary_and_saves_samples(program_file, tmp_path, capsys):
+    out_file = tmp_path / "result.npz"
+    code = main(["run", str(program_file), "--backend", "numba", "--reads", "8", "--seed", "2",
+                 "--steps", "2000", "-o", str(out_file)])
+    assert code == 0
+    out = capsys.readouterr().out
+    for key in ("best energy", "best cut", "success", "TTS99", "wall time", "chip time"):
+        assert key in out
+    with np.load(out_file) as z:
+        assert z["samples"].shape == (8, 20) and z["energies"].shape == (8,)
+        assert np.allclose(z["cut_values"], (95 - z["energies"]) / 2)
+
+
+def test_run_with_constant_temperature_and_target(program_file, capsys):
+    code = main(["run", str(program_file), "--backend", "numpy", "--reads", "4", "--seed", "1",
+                 "--steps", "300", "--temperature", "0.01", "--target", "-29"])
+    assert code == 0
+    assert "reads at energy ≤ -29 (target)" in capsys.readouterr().out
+
+
+def test_demo_quick_writes_the_plot(tmp_path, capsys):
+    assert main(["demo", "--quick", "--backend", "numba", "--instance", str(SMALL_INSTANCE),
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "best cut       62" in out and "optimum by enumeration" in out and "TTS99" in out
+    assert (tmp_path / "energy_traces.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["compile", str(SMALL_INSTANCE), "--device", "no-such-chip", "-o", "x.npz"], "no-such-chip"),
+    (["compile", "missing.rudy", "--device", "oim1024", "-o", "x.npz"], "missing.rudy"),
+    (["run", "missing.npz"], "missing.npz"),
+])
+def test_sonq_errors_exit_2_with_one_line(argv, needle, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sonq: error:") and needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_dense_model_off_the_device_topology_is_an_error(tmp_path, capsys):
+    np.save(tmp_path / "J.npy", np.ones((10, 10)) - np.eye(10))
+    assert main(["compile", str(tmp_path / "J.npy"), "--device", "oim64-kings", "-o", str(tmp_path / "p")]) == 2
+    assert "sonq: error:" in capsys.readouterr().err
+
+
+def test_usage_error_returns_2(capsys):
+    assert main(["run"]) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_installed_console_script(tmp_path):
+    exe = shutil.which("sonq")
+    assert exe is not None, "the sonq console script is not installed (pip install -e .)"
+    ok = subprocess.run([exe, "devices"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "oim1024" in ok.stdout
+    bad = subprocess.run([exe, "compile", str(SMALL_INSTANCE), "--device", "nope", "-o", str(tmp_path / "p")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "'nope'" in bad.stderr and "Traceback" not in bad.stderr
