@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from device_models.spec import DeviceSpec
 
 K_BOLTZMANN = 1.380649e-23  # J/K
+READOUT_PERIODS = 10  # oscillation periods an oim lock-in readout integrates over
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,15 @@ class CellPhysics:
     Attributes:
         time_unit: seconds per unit of emulator time (per sweep for ``pbit``).
         thermal_temperature: temperature in device energy units set by ``noise_temperature``.
+        readout_time: seconds to read the state out once a run ends: a lock-in over
+            :data:`READOUT_PERIODS` tank periods (``oim``), one clock period (``pbit``), none
+            (``gauss``: the voltages are sampled directly).
         omega0: tank resonance 1/√(LC) in rad/s (``oim`` only, else 0).
     """
 
     time_unit: float
     thermal_temperature: float
+    readout_time: float = 0.0
     omega0: float = 0.0
 
 
@@ -59,9 +64,10 @@ def cell_physics(spec: DeviceSpec, *, node_conductance: float = 0.0, colours: in
         K = g_max / (2 * C)
         g_node = node_conductance + c.get("loss_conductance", 0.0)
         D_phi = 2 * kT * g_node / (4 * A**2 * C**2)
-        return CellPhysics(1 / K, D_phi / K, 1 / math.sqrt(c["inductance"] * C))
+        omega0 = 1 / math.sqrt(c["inductance"] * C)
+        return CellPhysics(1 / K, D_phi / K, READOUT_PERIODS * 2 * math.pi / omega0, omega0)
     if spec.cell == "pbit":
-        return CellPhysics(colours / c["clock"], c["input_scale"] / (g_max * c["supply"]))
+        return CellPhysics(colours / c["clock"], c["input_scale"] / (g_max * c["supply"]), 1 / c["clock"])
     if spec.cell == "gauss":
         c0, V0 = c["capacitance"], c["voltage_scale"]
         return CellPhysics(c0 / g_max, kT / (c0 * V0**2))

@@ -16,10 +16,11 @@ from runtime.results import SampleSet, TrajectoryRecord
 from runtime.schedules import Schedule, as_schedule
 
 # OIM default protocol (PHYSICS.md): SHIL ramped to K over the first half, noise ramped to zero by
-# two thirds of the run.  Times are in units of 1/K (device time units).
+# two thirds of the run, then SHIL raised to 3K so every phase binarizes before readout (at K_s = K
+# about 10% of cells on a 100-node MaxCut sat > 30° off 0/π; at 3K none, success unchanged).
+# Times are in units of 1/K (device time units).
 OIM_RUN_TIME = 20.0
-OIM_SHIL_MAX = 1.0
-OIM_SHIL_UNTIL = 0.5
+OIM_SHIL = Schedule.piecewise([0.0, 0.5, 2 / 3, 1.0], [0.0, 1.0, 1.0, 3.0])
 OIM_NOISE_UNTIL = 2 / 3
 OIM_NOISE_START = 0.1       # initial Ising temperature per unit of mean |coupling| row sum
 STABILITY = {"oim": 0.1, "gauss": 0.05}  # λ_max·dt for Heun (PHYSICS.md integrator table)
@@ -31,7 +32,7 @@ class RunError(SonqError, ValueError):
 
 
 def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: int | None = None,
-        dt: float | None = None, temperature=None, shil=None, integrator: str = "heun",
+        run_time: float | None = None, dt: float | None = None, temperature=None, shil=None, integrator: str = "heun",
         seed: int | None = None, record_every: int = 0, burn_in: int | None = None,
         init: np.ndarray | None = None, noise: AbstractNoiseSource | None = None,
         backend_options: dict | None = None) -> SampleSet:
@@ -42,13 +43,15 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         backend: ``"auto"`` (C, then Numba, then NumPy), or a registered name.
         num_reads: independent replicas.
         steps: integration steps (sweeps on ``pbit``); default from the cell's protocol.
+        run_time: alternatively, the run's length in device time units (``steps = ⌈run_time/dt⌉``);
+            the ``oim`` default is 20/K.
         dt: step in device time units (``1/K`` for ``oim``, ``c₀/g_max`` for ``gauss``); default
             from the stability rule λ_max·dt ≤ 0.1 (oim) / 0.05 (gauss).
         temperature: model energy units; a number, a :class:`Schedule` or an array over the run.
             Default: ``oim`` anneals from a noise level set by the couplings to zero by 2/3 of the
             run; ``pbit``/``gauss`` use the device's thermal temperature.
         shil: ``oim`` second-harmonic locking strength in units of K (number, Schedule or array);
-            default ramps 0 → 1 over the first half.
+            default ramps 0 → 1 over the first half, holds to two thirds, then ramps to 3.
         integrator: ``"heun"`` (stochastic Heun) or ``"euler"`` (Euler–Maruyama).
         seed: seeds initial states and noise; the same seed gives the same samples.
         record_every: record states and energies every this many steps (0: none).
@@ -62,11 +65,13 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         raise RunError(f"integrator must be 'heun' or 'euler', got {integrator!r}")
     if num_reads < 1:
         raise RunError(f"num_reads must be ≥ 1, got {num_reads}")
+    if steps is not None and run_time is not None:
+        raise RunError("give steps or run_time, not both")
     if burn_in is not None and not record_every:
         raise RunError("burn_in pools recorded states: set record_every too")
     impl = get_backend(backend, program.cell, **(backend_options or {}))
     init_seed, noise_seed = np.random.SeedSequence(seed).spawn(2)
-    plan = _plan(program, num_reads, steps, dt, temperature, shil, integrator, record_every,
+    plan = _plan(program, num_reads, steps, run_time, dt, temperature, shil, integrator, record_every,
                  init, np.random.default_rng(init_seed))
     start = time.perf_counter()
     traj = impl.simulate(plan, noise if noise is not None else SeededNoise(noise_seed))
@@ -74,38 +79,53 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     info = {"backend": impl.name, "cell": program.cell, "device": program.device.name,
             "steps": plan.steps, "dt": plan.dt, "integrator": integrator, "seed": seed,
             "num_reads": num_reads, "wall_time": wall,
-            "chip_time": _chip_time(program, plan.steps, plan.dt),
+            "chip_time": _chip_time(program, plan.steps, plan.dt) + program.physics.readout_time,
+            "readout_time": program.physics.readout_time,
             "temperature_start": float(plan.temperature[0]) * program.scale,
             "temperature_end": float(plan.temperature[-1]) * program.scale}
     return _results(program, plan, traj, burn_in, info)
 
 
-def _plan(program, num_reads, steps, dt, temperature, shil, integrator, record_every, init, rng) -> RunPlan:
+def stable_dt(program: Program, shil=None) -> float:
+    """Default step (device time units) from the stability rule λ_max·dt ≤ :data:`STABILITY`.
+
+    λ_max is bounded by Gershgorin: the largest coupling row sum plus the node's own stiffness
+    (2K_s for ``oim``; |2c₂| plus the quartic stiffness 12c₄x² at twice the well position for
+    ``gauss``).  ``pbit`` sweeps have no step: 1.
+    """
     cell = program.cell
+    if cell == "pbit":
+        return 1.0
     J = program.couplings
     row = np.asarray(abs(J).sum(axis=1)).ravel() if J.nnz else np.zeros(program.num_nodes)
     if cell == "oim":
-        shil_s = as_schedule(shil, "shil") if shil is not None else Schedule.linear(0.0, OIM_SHIL_MAX, OIM_SHIL_UNTIL)
-        shil_max = max(abs(shil_s.start), abs(shil_s.stop), *map(abs, shil_s.values)) if shil_s.values else max(abs(shil_s.start), abs(shil_s.stop))
-        lam = float(row.max()) + 2 * shil_max
+        shil_s = OIM_SHIL if shil is None else as_schedule(shil, "shil")
+        stiffness = 2 * max(abs(shil_s.start), abs(shil_s.stop), *(abs(v) for v in shil_s.values))
     else:
-        shil_s = Schedule.constant(0.0)
-        lam = float(row.max()) + (2 * float(np.abs(program.poly[:, 0]).max()) if cell == "gauss" else 0.0)
-        if cell == "gauss" and np.any(program.poly[:, 2]):
-            # Quartic stiffness 12 c₄ x² at the well edge ~ 2× the well position √(|c₂|/2c₄).
-            c2, c4 = program.poly[:, 0], program.poly[:, 2]
-            x_edge = 2 * np.sqrt(np.where(c4 > 0, np.abs(c2) / (2 * np.where(c4 > 0, c4, 1)), 0)) + 1
-            lam = max(lam, float(np.max(row + np.abs(2 * c2) + 12 * c4 * x_edge**2)))
+        c2, c4 = program.poly[:, 0], program.poly[:, 2]
+        wells = np.sqrt(np.abs(c2) / (2 * np.where(c4 > 0, c4, np.inf)))
+        stiffness = np.abs(2 * c2) + 12 * c4 * (2 * wells + 1) ** 2
+    return STABILITY[cell] / max(float(np.max(row + stiffness)), 1e-12)
+
+
+def _plan(program, num_reads, steps, run_time, dt, temperature, shil, integrator, record_every, init, rng) -> RunPlan:
+    cell = program.cell
+    shil_s = (OIM_SHIL if shil is None else as_schedule(shil, "shil")) if cell == "oim" else Schedule.constant(0.0)
     if dt is None:
-        dt = STABILITY.get(cell, 1.0) / max(lam, 1e-12) if cell != "pbit" else 1.0
+        dt = stable_dt(program, shil)
     if not (dt > 0 and math.isfinite(dt)):
         raise RunError(f"dt must be a positive number, got {dt!r}")
+    if run_time is not None:
+        if cell == "pbit":
+            raise RunError("p-bit runs count sweeps: give steps, not run_time")
+        steps = math.ceil(run_time / dt)
     if steps is None:
         steps = math.ceil(OIM_RUN_TIME / dt) if cell == "oim" else DEFAULT_STEPS[cell]
     if steps < 1:
         raise RunError(f"steps must be ≥ 1, got {steps}")
     if temperature is None:
         if cell == "oim":
+            row = np.asarray(abs(program.couplings).sum(axis=1)).ravel()
             t0 = OIM_NOISE_START * float(row.mean()) * program.scale
             temp_s = Schedule.linear(t0, 0.0, OIM_NOISE_UNTIL)
         else:
@@ -131,8 +151,8 @@ def _plan(program, num_reads, steps, dt, temperature, shil, integrator, record_e
 
 
 def _chip_time(program: Program, steps: int, dt: float) -> float:
-    """Seconds of chip time the run represents."""
-    return steps * dt * program.physics.time_unit if program.cell != "pbit" else steps * program.physics.time_unit
+    """Seconds of chip time ``steps`` steps represent (sweeps for ``pbit``)."""
+    return steps * (dt if program.cell != "pbit" else 1.0) * program.physics.time_unit
 
 
 def _decode(program: Program, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

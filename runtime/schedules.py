@@ -26,7 +26,9 @@ class Schedule:
         kind: ``"constant"``, ``"linear"``, ``"geometric"`` or ``"array"``.
         start, stop: end values of a ramp (``start`` alone for constant).
         until: fraction of the run at which the ramp reaches ``stop`` (then holds).
-        values: for ``"array"``, samples spread evenly over the run and linearly interpolated.
+        values: for ``"array"``, values at ``knots`` (evenly spread over the run when no knots
+            are given), linearly interpolated.
+        knots: for ``"array"``, increasing run fractions in [0, 1] where ``values`` are reached.
     """
 
     kind: str
@@ -34,6 +36,7 @@ class Schedule:
     stop: float = 0.0
     until: float = 1.0
     values: tuple = ()
+    knots: tuple = ()
 
     @classmethod
     def constant(cls, value: float) -> "Schedule":
@@ -51,10 +54,20 @@ class Schedule:
 
     @classmethod
     def from_array(cls, values) -> "Schedule":
+        """Values spread evenly over the run (first at u = 0, last at u = 1)."""
+        arr = np.asarray(values, dtype=np.float64)
+        return cls.piecewise(np.linspace(0.0, 1.0, max(arr.size, 1)), arr)
+
+    @classmethod
+    def piecewise(cls, knots, values) -> "Schedule":
+        """Piecewise-linear schedule through ``(knots[i], values[i])``, knots increasing from 0 to 1."""
+        u = np.asarray(knots, dtype=np.float64)
         arr = np.asarray(values, dtype=np.float64)
         if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
             raise ScheduleError("a custom schedule needs a non-empty 1-D array of finite values")
-        return cls("array", float(arr[0]), float(arr[-1]), 1.0, tuple(arr.tolist()))
+        if u.shape != arr.shape or u[0] != 0 or u[-1] != 1 or np.any(np.diff(u) <= 0):
+            raise ScheduleError(f"knots must increase from 0 to 1, one per value; got {u.tolist()}")
+        return cls("array", float(arr[0]), float(arr[-1]), 1.0, tuple(arr.tolist()), tuple(u.tolist()))
 
     @classmethod
     def _ramp(cls, kind: str, start: float, stop: float, until: float) -> "Schedule":
@@ -70,17 +83,11 @@ class Schedule:
         if self.kind == "constant":
             return np.full(steps, self.start)
         if self.kind == "array":
-            grid = np.linspace(0.0, 1.0, len(self.values))
-            return np.interp(u, grid, self.values)
+            return np.interp(u, self.knots, self.values)
         f = np.minimum(u / self.until, 1.0)
         if self.kind == "linear":
             return self.start + (self.stop - self.start) * f
         return self.start * (self.stop / self.start) ** f
-
-    def scaled(self, factor: float) -> "Schedule":
-        """The same schedule with every value multiplied by ``factor``."""
-        return Schedule(self.kind, self.start * factor, self.stop * factor, self.until,
-                        tuple(v * factor for v in self.values))
 
 
 def as_schedule(value, name: str) -> Schedule:

@@ -1,17 +1,14 @@
 """The ``sonq demo`` job: MaxCut on a shipped Gset file, solved on the emulated OIM chip.
 
 Compile the instance for ``oim1024``, anneal 64 replicas with the runtime's OIM protocol (SHIL
-ramped to K over the first half of the run, noise ramped to zero by two thirds) followed by a
-SHIL ramp to 3K over the last third, and report the best cut, its energy, the success probability
+ramped to K over the first half of the run, noise ramped to zero by two thirds, SHIL raised to 3K
+over the last third so the phases binarize for readout), and report the best cut, its energy, the success probability
 with its Wilson interval and the time to solution TTS99 in chip time.  Energy traces go to a PNG.
 
 The run lasts :data:`RUN_TIME` ``/K`` rather than the runtime's default 20/K.  Measured on
 ``random_n100.rudy`` (128 replicas, seed 3, numba backend), the fraction of replicas reaching
 the best cut (345) was 2.3% at 20/K, 8.6% at 50/K, 26% at 100/K and 34% at 200/K (64 replicas):
 TTS99 ≈ 3960/K, 2560/K, 1540/K and 2190/K.  50/K keeps the demo to a few seconds of wall time.
-The final SHIL ramp binarizes the phases for readout: at K_s = K, 2518 of 25,600 read cells
-(256 replicas) sat more than 30° from 0 or π; ramping to 3K left none, and the success fraction
-was unchanged within its error (6.2% → 8.6%).
 """
 
 from __future__ import annotations
@@ -20,13 +17,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from compiler.compile import compile
 from compiler.program import Program
-from runtime.run import STABILITY, run
 from runtime.results import SampleSet
-from runtime.schedules import Schedule
+from runtime.run import run, stable_dt
 from sdk.analysis import ground_state_bruteforce, success_probability, tts99
 from sdk.interop import read_gset
 
@@ -38,8 +32,6 @@ RUN_TIME = 50.0        # anneal length in units of 1/K
 NUM_READS = 64
 QUICK_RUN_TIME = 20.0  # --quick: the runtime's default protocol length, fewer replicas
 QUICK_READS = 16
-# SHIL strength (units of K) at u = 0, 1/6, ..., 1: 0 → 1 by u = ½, held to ⅔, then → 3.
-SHIL_RAMP = (0.0, 1 / 3, 2 / 3, 1.0, 1.0, 2.0, 3.0)
 TRACE_POINTS = 200     # recorded energies per replica for the plot
 EXACT_LIMIT = 20       # instances up to this size get their optimum by enumeration
 PLOT_NAME = "energy_traces.png"
@@ -91,18 +83,16 @@ def run_demo(instance: str | Path = DEFAULT_INSTANCE, *, device: str = DEVICE, b
         device: an ``oim`` device name or YAML path.
         backend: runtime backend (``"auto"``: C, then Numba, then NumPy).
         num_reads: replicas annealed.
-        run_time: anneal length in units of 1/K (the chip's time unit); the step follows the
-            runtime's stability rule λ_max·dt = 0.1.
+        run_time: anneal length in units of 1/K (the chip's time unit).
         seed: seeds the initial phases and the noise.
         out_dir: directory for the energy-trace PNG (created if missing); None: no plot.
     """
     instance = Path(instance)
     model = read_gset(instance)
     program = compile(model, device)
-    dt = _stable_dt(program)
-    steps = math.ceil(run_time / dt)
-    result = run(program, backend, num_reads=num_reads, steps=steps, dt=dt, seed=seed,
-                 shil=Schedule.from_array(SHIL_RAMP), record_every=max(1, steps // TRACE_POINTS))
+    steps = math.ceil(run_time / stable_dt(program))
+    result = run(program, backend, num_reads=num_reads, run_time=run_time, seed=seed,
+                 record_every=max(1, steps // TRACE_POINTS))
     exact = model.J.shape[0] <= EXACT_LIMIT
     target = ground_state_bruteforce(model)[1] if exact else result.best_energy
     p, interval = success_probability(result, target)
@@ -116,9 +106,3 @@ def run_demo(instance: str | Path = DEFAULT_INSTANCE, *, device: str = DEVICE, b
                                   title=f"OIM MaxCut on {instance.name}, {device}")
     return DemoOutcome(instance, program, result, target, exact, p, interval,
                        tts99(result.info["chip_time"], p), plot)
-
-
-def _stable_dt(program: Program) -> float:
-    """The runtime's step rule λ_max·dt = 0.1 for :data:`SHIL_RAMP` (device time units)."""
-    row = np.asarray(abs(program.couplings).sum(axis=1)).ravel()
-    return STABILITY["oim"] / (float(row.max()) + 2 * max(SHIL_RAMP))

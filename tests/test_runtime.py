@@ -16,6 +16,9 @@ def test_schedules_sample_as_documented():
     assert np.allclose(sdk.Schedule.geometric(1, 0.01).sample(2), [1, 0.1])
     assert np.allclose(sdk.Schedule.from_array([0, 2]).sample(4), [0, 0.5, 1, 1.5])
     assert np.allclose(sdk.Schedule.constant(3).sample(3), 3)
+    assert np.allclose(sdk.Schedule.piecewise([0, 0.5, 1], [0, 1, 3]).sample(4), [0, 0.5, 1, 2])
+    with pytest.raises(ScheduleError, match="knots"):
+        sdk.Schedule.piecewise([0, 0.7, 0.5, 1], [0, 1, 2, 3])
     with pytest.raises(ScheduleError):
         sdk.Schedule.geometric(0, 1)
 
@@ -54,13 +57,30 @@ def test_conformance_kit_catches_a_wrong_backend(monkeypatch):
         check_equipartition("numba")
 
 
+def test_default_oim_protocol_binarizes_every_phase():
+    res = sdk.run(_oim_program(), "numba", num_reads=32, seed=0)
+    assert res.info["poorly_binarized"] == 0
+
+
+def test_run_time_sets_steps_from_the_stable_step():
+    from runtime.run import stable_dt
+    prog = _oim_program()
+    res = sdk.run(prog, "numpy", num_reads=2, run_time=1.0, seed=0)
+    assert res.info["steps"] == int(np.ceil(1.0 / stable_dt(prog))) and res.info["dt"] == stable_dt(prog)
+    with pytest.raises(sdk.RunError, match="steps or run_time"):
+        sdk.run(prog, steps=10, run_time=1.0)
+
+
 def test_trajectory_records_energies_in_model_units():
     model = sdk.IsingModel(np.zeros(8), random_sk(8, 5), offset=10.0)
     res = sdk.run(sdk.compile(model, "oim1024"), "numpy", num_reads=4, steps=100, seed=0, record_every=25)
     tr = res.trajectory
     assert tr.states.shape == (4, 4, 8) and list(tr.steps) == [25, 50, 75, 100]
     assert np.allclose(tr.energies, model.energy(tr.states.reshape(-1, 8)).reshape(4, 4))
-    assert np.all(np.diff(tr.times) > 0) and res.info["chip_time"] == pytest.approx(tr.times[-1])
+    assert np.all(np.diff(tr.times) > 0)
+    # chip time = anneal + lock-in readout over 10 tank periods (ω₀ = 1/√(LC) = 3.16e10 rad/s)
+    readout = 10 * 2 * np.pi * np.sqrt(1e-9 * 1e-12)
+    assert res.info["chip_time"] == pytest.approx(tr.times[-1] + readout)
 
 
 def test_maxcut_results_offer_cut_values():

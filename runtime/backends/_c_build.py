@@ -30,27 +30,36 @@ def _flags(variable: str, default: str) -> list[str]:
     return shlex.split(os.environ.get(variable, default))
 
 
+def _path(path: Path) -> str:
+    # setuptools wants paths relative to setup.py; a build by hand (cffi changes directory) absolute ones.
+    return str(path) if __name__ == "__main__" else os.path.relpath(path)
+
+
 ffibuilder = FFI()
 ffibuilder.cdef("\n".join(line for line in (CSRC / "sonq_kernels.h").read_text().splitlines()
                           if not line.lstrip().startswith(("/*", "*"))))
 ffibuilder.set_source(
     "runtime.backends._sonq_c",
     '#include "sonq_kernels.h"',
-    sources=[str(CSRC / "sonq_kernels.c")],
-    include_dirs=[str(CSRC)],
+    sources=[_path(CSRC / "sonq_kernels.c")],
+    include_dirs=[_path(CSRC)],
     extra_compile_args=_flags("SONQ_CFLAGS", DEFAULT_CFLAGS),
     extra_link_args=_flags("SONQ_LDFLAGS", DEFAULT_LDFLAGS),
 )
 
 
 def build_inplace() -> Path:
-    """Compile in a scratch folder and copy the extension next to this file; returns its path."""
+    """Compile in a scratch folder and copy the extension next to this file (replacing any other
+    build of it, e.g. pip's ``.abi3.so``); returns its path."""
     import shutil
     import tempfile
 
+    here = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory() as tmp:
         built = Path(ffibuilder.compile(tmpdir=tmp, verbose=False))
-        target = Path(__file__).resolve().parent / built.name
+        for stale in here.glob("_sonq_c.*"):
+            stale.unlink()
+        target = here / built.name
         shutil.copy2(built, target)
     return target
 

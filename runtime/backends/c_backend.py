@@ -6,8 +6,9 @@ whatever the device's ``precision``.
 
 Noise, ``CBackend(rng=...)`` (``run(..., backend_options={"rng": ...})``):
 
-* ``"internal"`` (default): each replica has its own xoshiro256+ stream (Box–Muller normals),
-  seeded from the run's seed, so runs are reproducible and replicas independent, and no noise
+* ``"internal"`` (default): a counter-based generator (Philox4x32-10, Box–Muller normals) keyed
+  by 64 bits drawn from the run's seed: each number is a function of (key, replica, step, node),
+  so runs are reproducible whatever the thread count, replicas are independent, and no noise
   array is drawn in Python;
 * ``"tape"``: consumes the driver's draws exactly as the NumPy reference does, so trajectories
   agree with it to rounding.  Used automatically for any noise source other than the run's
@@ -32,26 +33,18 @@ RNG_MODES = ("internal", "tape")
 CELL_CODES = {"oim": 0, "gauss": 1}
 
 
-class ReplicaStreams(AbstractNoiseSource):
-    """Per-replica xoshiro256+ states, (replicas, 4) uint64, seeded from a NumPy generator.
-
-    Stands in for the noise source in internal-RNG mode: the shared driver still walks blocks and
-    records, but each block receives these generator states (advanced in place by the C kernel)
-    instead of pre-drawn numbers.
-    """
+class CounterKey(AbstractNoiseSource):
+    """Stands in for the noise source in internal-RNG mode: the shared driver still walks blocks
+    and records, but each block receives the generator key, a (1,) uint64 array drawn once from
+    the run's NumPy generator, instead of pre-drawn numbers."""
 
     def __init__(self, rng: np.random.Generator):
-        self.rng = rng
-        self.states: np.ndarray | None = None
+        self.key = rng.integers(0, 2**64, size=1, dtype=np.uint64)
 
-    def _states(self, shape: tuple) -> np.ndarray:
-        if self.states is None:
-            # 256 random bits per replica; an all-zero state (probability 2^-256) is the only bad one.
-            self.states = self.rng.integers(0, 2**64, size=(shape[1], 4), dtype=np.uint64)
-        return self.states
+    def normal(self, shape: tuple) -> np.ndarray:
+        return self.key
 
-    normal = _states
-    uniform = _states
+    uniform = normal
 
 
 class CBackend(AbstractEmulator):
@@ -82,7 +75,7 @@ class CBackend(AbstractEmulator):
 
     def simulate(self, plan: RunPlan, noise: AbstractNoiseSource) -> Trajectory:
         if self.rng == "internal" and isinstance(noise, SeededNoise):
-            noise = ReplicaStreams(noise.rng)
+            noise = CounterKey(noise.rng)
         return super().simulate(plan, noise)
 
     def prepare(self, plan: RunPlan):
@@ -104,9 +97,9 @@ class CBackend(AbstractEmulator):
         temperature = buf("double", plan.temperature, np.float64)
 
         def noise_args(draws: np.ndarray) -> tuple:
-            if draws.dtype == np.uint64:  # ReplicaStreams: generator states, not draws
-                return ffi.NULL, ffi.from_buffer("uint64_t[]", draws)
-            return buf("double", draws, np.float64), ffi.NULL
+            if draws.dtype == np.uint64:  # CounterKey: the generator's key, not draws
+                return ffi.NULL, int(draws[0])
+            return buf("double", draws, np.float64), 0
 
         def state_ptr(state: np.ndarray) -> object:
             return ffi.from_buffer("double[]", state)  # the driver's array: advanced in place

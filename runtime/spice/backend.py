@@ -20,18 +20,21 @@ from runtime.backends.base import AbstractBackend, RunPlan, Trajectory
 from runtime.circuit.backend import draw_noise
 from runtime.circuit.readout import CircuitRun, probe_values
 from runtime.noise import AbstractNoiseSource
+from runtime.spice.pyspice_runner import PySpiceRunner
 from runtime.spice.runner import AbstractRunner, SubprocessRunner
 from runtime.spice.simulate import simulate_spice
 
-RUNNERS = ("subprocess",)  # the in-process PySpice runner is not written yet
+RUNNERS = ("subprocess", "pyspice")
 
 
 class SpiceBackend(AbstractBackend):
     """ngspice backend for ``oim`` and ``gauss`` programs.
 
     Args:
-        runner: ``"subprocess"`` (``ngspice -b``, the only runner so far).
+        runner: ``"subprocess"`` (``ngspice -b`` per run, the default) or ``"pyspice"`` (in-process
+            ``libngspice`` through PySpice, :mod:`runtime.spice.pyspice_runner`).
         ngspice: executable for the subprocess runner.
+        timeout: seconds before a subprocess run is killed.
         workdir: directory for netlists, noise files, raw files and logs (default: a temporary
             directory, removed after the run unless ``keep_netlist``).
         keep_netlist: keep the working files (their directory is in the trajectory's log line).
@@ -47,7 +50,7 @@ class SpiceBackend(AbstractBackend):
                  method: str = "trap", timeout: float | None = None, **circuit):
         if runner not in RUNNERS:
             raise BackendError(f"runner must be one of {RUNNERS}, got {runner!r}")
-        self.runner: AbstractRunner = SubprocessRunner(ngspice, timeout)
+        self.runner: AbstractRunner = SubprocessRunner(ngspice, timeout) if runner == "subprocess" else PySpiceRunner()
         self.workdir = workdir
         self.keep_netlist = keep_netlist
         self.spice = SpiceOptions(reltol, max_step_divisor, method)

@@ -13,7 +13,8 @@ import re
 from device_models.errors import SpiceError
 
 FATAL = (
-    re.compile(r"^Error on line (\d+).*$"),
+    re.compile(r"^Error on line (?P<line>\d+).*$"),
+    re.compile(r"^Netlist line no\. (?P<line>\d+):.*$"),
     re.compile(r"^.*MIF-ERROR.*$"),
     re.compile(r"^.*[Cc]annot open file.*$"),
     re.compile(r"^.*[Cc]ould not find a valid modelname.*$"),
@@ -43,8 +44,8 @@ def classify(log: str, netlist: str, *, exit_code: int = 0) -> SpiceError | None
     k, m = hits[0]
     message = "\n".join(l.strip() for l in lines[k:k + 4] if l.strip())
     line = None
-    if m.re is FATAL[0]:
-        number = int(m.group(1))
+    if "line" in m.re.groupindex:
+        number = int(m.group("line"))
         source = netlist.splitlines()
         line = source[number - 1] if 0 < number <= len(source) else None
     return SpiceError(message, line)
