@@ -24,8 +24,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import sdk  # noqa: E402
-from compiler.tt import (TTDistribution, decode_spins, encode_states, hmm_to_potts,  # noqa: E402
-                         indicator_autocorrelation_time, mess3, one_hot_penalty, potts_to_ising)
+from compiler.tt import (TTDistribution, decode_spins, encode_states, hmm_to_potts, mess3,  # noqa: E402
+                         one_hot_penalty, potts_to_ising)
+from sdk.analysis import indicator_autocorrelation_time  # noqa: E402
 
 LENGTH, INVALID_TARGET, RECORD_EVERY = 6, 0.01, 90
 

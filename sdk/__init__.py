@@ -18,7 +18,8 @@ from device_models.registry import list_devices, load_device
 from device_models.spec import DeviceSpec
 from runtime import NoiseTape, RunError, SampleSet, Schedule, available_backends, run
 from sdk.analysis import (covariance_error, effective_sample_size, empirical_distribution, exact_boltzmann,
-                          ground_state_bruteforce, integrated_autocorrelation_time, success_probability,
+                          ground_state_bruteforce, indicator_autocorrelation_time,
+                          integrated_autocorrelation_time, success_probability,
                           total_variation, tts99, tv_tolerance, wilson_interval)
 from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
 
@@ -30,7 +31,7 @@ __all__ = [
     "DeviceSpec", "list_devices", "load_device", "available_backends",
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",
     "total_variation", "tv_tolerance", "covariance_error", "ground_state_bruteforce",
-    "effective_sample_size", "integrated_autocorrelation_time",
+    "effective_sample_size", "integrated_autocorrelation_time", "indicator_autocorrelation_time",
     "read_gset", "write_gset", "from_dimod", "to_dimod",
     "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",

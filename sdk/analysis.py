@@ -98,23 +98,54 @@ def covariance_error(samples: np.ndarray, expected: np.ndarray) -> float:
 
 
 def integrated_autocorrelation_time(series: np.ndarray, window_factor: float = 5.0) -> float:
-    """Integrated autocorrelation time τ (in records) of a (k,) or (k, chains) series, averaged
-    over chains, with Sokal's self-consistent window (smallest W with W ≥ c·τ(W))."""
-    x = np.asarray(series, dtype=np.float64)
-    x = x.reshape(len(x), -1) - x.reshape(len(x), -1).mean(axis=0)
-    k = len(x)
-    f = np.fft.rfft(x, n=2 * k, axis=0)
-    acf = np.fft.irfft(f * np.conj(f), axis=0)[:k].mean(axis=1)
-    if acf[0] <= 0:
+    """Integrated autocorrelation time ``τ = 1 + 2 Σ_{t≥1} ρ(t)`` of R parallel chains.
+
+    Args:
+        series: (S,) or (S, R) array, S successive records of R independent chains of one
+            observable.
+        window_factor: Sokal's automatic window: the sum stops at the first lag W ≥ factor·τ(W).
+
+    Returns:
+        τ in records (≥ 1).  The autocovariance is pooled over chains around the grand mean, so
+        chains stuck in different states count as correlated.  If the window never closes, τ is
+        returned as S: the chains are too short to resolve it, and ``n_eff = R`` (one sample per
+        chain) is the honest count.
+    """
+    y = np.asarray(series, dtype=np.float64)
+    y = y.reshape(len(y), -1)
+    if y.shape[0] < 2:
+        raise ValueError(f"series needs at least 2 records, got shape {y.shape}")
+    y = y - y.mean()
+    S = y.shape[0]
+    f = np.fft.rfft(y, n=2 * S, axis=0)
+    acov = np.fft.irfft(f * np.conj(f), axis=0)[:S].sum(axis=1) / (S - np.arange(S)) / y.shape[1]
+    if acov[0] <= 0:
         return 1.0
-    rho = acf / acf[0]
-    tau = 2 * np.cumsum(rho) - 1
-    window = np.arange(k) >= window_factor * tau
-    w = int(np.argmax(window)) if np.any(window) else k - 1
-    return float(max(tau[w], 1.0))
+    tau = 2 * np.cumsum(acov / acov[0]) - 1
+    closed = np.arange(S) >= window_factor * tau
+    closed[0] = False
+    return float(max(tau[np.argmax(closed)], 1.0)) if closed.any() else float(S)
+
+
+def indicator_autocorrelation_time(states: np.ndarray, num_chains: int, cardinalities) -> float:
+    """Largest τ over the indicators ``[z_v = a]`` of discrete chain records.
+
+    Args:
+        states: (S·R, N) integer states in record-major order (record t of chain r at row
+            ``t·R + r``, as ``run(..., burn_in=…)`` pools them); −1 marks invalid entries, which
+            count as their own outcome.
+        num_chains: R.
+        cardinalities: (N,) number of states of each variable.
+    """
+    z = np.asarray(states)
+    if z.ndim != 2 or z.shape[0] % num_chains:
+        raise ValueError(f"states must have shape (S·{num_chains}, N), got {z.shape}")
+    z = z.reshape(-1, num_chains, z.shape[1])
+    return max(integrated_autocorrelation_time(z[:, :, v] == a)
+               for v, q in enumerate(cardinalities) for a in range(q))
 
 
 def effective_sample_size(series: np.ndarray) -> float:
-    """Independent-sample equivalent of a (k, chains) series: ``k·chains/τ``."""
+    """Independent-sample equivalent of a (S, R) series: ``S·R/τ``."""
     x = np.asarray(series)
     return x.size / integrated_autocorrelation_time(x)

@@ -7,7 +7,6 @@ for the chip.
 """
 
 from compiler.tt.hmm import HMM, mess3
-from compiler.tt.diagnostics import indicator_autocorrelation_time, integrated_autocorrelation_time
 from compiler.tt.lowering import (DecodedSamples, PottsModel, decode_spins, encode_states, hmm_to_potts,
                                   one_hot_penalty, potts_to_ising, tt_to_potts)
 from compiler.tt.models import gaussian_model_from_mpo
@@ -19,5 +18,4 @@ __all__ = ["TensorTrain", "tt_svd", "tt_reconstruct", "TTMatrix", "laplacian_1d_
            "laplacian_2d_mpo", "gaussian_lattice_mpo", "gaussian_model_from_mpo", "TTDistribution",
            "HMM", "mess3",
            "PottsModel", "hmm_to_potts", "tt_to_potts", "one_hot_penalty", "potts_to_ising",
-           "decode_spins", "encode_states", "DecodedSamples", "integrated_autocorrelation_time",
-           "indicator_autocorrelation_time"]
+           "decode_spins", "encode_states", "DecodedSamples"]

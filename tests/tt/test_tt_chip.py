@@ -20,10 +20,8 @@ import scipy.sparse as sp
 
 import sdk
 from compiler.tt import (HMM, TTDistribution, decode_spins, encode_states, gaussian_lattice_mpo,
-                         gaussian_model_from_mpo, hmm_to_potts, indicator_autocorrelation_time,
-                         mess3, one_hot_penalty, potts_to_ising)
-
-pytestmark = pytest.mark.skipif("numba" not in sdk.available_backends(), reason="needs the numba backend")
+                         gaussian_model_from_mpo, hmm_to_potts, mess3, one_hot_penalty, potts_to_ising)
+from sdk.analysis import indicator_autocorrelation_time
 
 LENGTH = 6
 REPLICAS, SWEEPS, RECORD_EVERY = 1024, 9000, 90
