@@ -46,17 +46,20 @@ def timed(prog, backend: str, steps: int, **options) -> float:
 
 def main(sizes=(4, 16, 64, 256), time_units: float = 2.0) -> None:
     steps = int(round(time_units / 0.1))
-    timed(program(4), "circuit", 2)  # numba compile outside the timings
+    timed(program(4), "circuit", 2)  # numba compile and libngspice start outside the timings
+    timed(program(4), "spice", 2, runner="pyspice")
     print(f"oim circuits, {time_units:g} time units = {time_units * OPTIONS['periods_per_time_unit']:g} periods, "
           f"{OPTIONS['steps_per_period']} samples/period, one replica, Johnson noise on every resistor\n")
-    print("| cells | ngspice (s) | emulator numba (s) | emulator numpy (s) | speed-up (numba) |")
-    print("|---:|---:|---:|---:|---:|")
+    print("| cells | ngspice subprocess (s) | ngspice in-process (s) | emulator numba (s) | emulator numpy (s) "
+          "| speed-up (numba vs subprocess) |")
+    print("|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         p = program(n)
         t_sp = timed(p, "spice", steps)
+        t_ip = timed(p, "spice", steps, runner="pyspice")
         t_nb = timed(p, "circuit", steps)
         t_np = timed(p, "circuit", steps, engine="numpy")
-        print(f"| {n} | {t_sp:.2f} | {t_nb:.3f} | {t_np:.2f} | {t_sp / t_nb:.0f}× |", flush=True)
+        print(f"| {n} | {t_sp:.2f} | {t_ip:.2f} | {t_nb:.3f} | {t_np:.2f} | {t_sp / t_nb:.0f}× |", flush=True)
 
 
 if __name__ == "__main__":

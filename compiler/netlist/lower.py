@@ -129,6 +129,10 @@ def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
     resistors = Branches.of(couplings + grounds)
     g_tot = g_loss + load.max()
     excess = opt.vdp_excess * g_max
+    depth = 4 * K / omega * _resample(shil, sub)
+    if np.any(np.abs(depth) >= 1):
+        raise CompileError(f"SHIL up to {np.abs(shil).max():.3g} K needs a pump depth 4K_s/ω0 = {np.abs(depth).max():.3g} "
+                           "≥ 1 (the capacitance would turn negative); raise periods_per_time_unit")
     t_thermal = program.physics.thermal_temperature
     t_inj = np.maximum(_resample(temperature, sub) - t_thermal, 0.0)
     noise = [(a, b, 2 * K_BOLTZMANN * g, 0) for a, b, g in zip(resistors.a, resistors.b, resistors.value)]
@@ -145,7 +149,7 @@ def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
         vdp_gamma=np.full(m, 4 * excess / (3 * A**2)),
         vccs=Branches.of([]), dc=Branches.of([]),
         pump=Branches.of([(node, 0, 2 * C) for node in np.ravel(np.stack([p, n], 1))]),
-        pump_omega=2 * omega, pump_depth=pwl_points(4 * K / omega * _resample(shil, sub), h),
+        pump_omega=2 * omega, pump_depth=pwl_points(depth, h),
         noise=Branches.of([s[:3] for s in noise]), noise_kind=np.array([s[3] for s in noise], dtype=np.int64),
         noise_schedule=schedule, dt=h, steps=steps * sub, v0=v0, i0=C * A * omega * np.sin(phi),
         probes=np.stack([p, n], axis=1), probe_scale=A, labels=tuple(_labels(program)),

@@ -84,6 +84,7 @@ def _ngspice_class():
             self = ffi.from_handle(user_data)
             stream, _, text = ffi.string(message_c).decode("utf-8", errors="replace").partition(" ")
             self.console.append(text)
+            (self._stderr if stream == "stderr" else self._stdout).append(text)  # PySpice's own commands
             LOG.debug("%s: %s", stream, text)
             return 0
 
@@ -132,6 +133,9 @@ class _ProcessNgSpice:
         if cls.instance is None:
             try:
                 cls.instance = _ngspice_class()()
+            except OSError as error:
+                cls.lock.release()
+                raise SpiceError(f"could not load libngspice ({library_path()}): {error}") from None
             except BaseException:
                 cls.lock.release()
                 raise

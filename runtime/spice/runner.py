@@ -1,8 +1,8 @@
 """Runners: hand a :class:`~compiler.netlist.Netlist` to ngspice and get its vectors back.
 
 :class:`SubprocessRunner`: ``ngspice -b -r out.raw -o log`` in a fresh process per run — crash
-isolation, a real exit code, fresh state, safe to use from parallel processes.  (An in-process
-PySpice runner would subclass :class:`AbstractRunner` with ``absolute_paths = True``.)
+isolation, a real exit code, fresh state, safe to use from parallel processes.  The in-process
+runner is :class:`runtime.spice.pyspice_runner.PySpiceRunner`.
 
 Runners write the netlist and its noise files into a working directory, raise
 :class:`~device_models.errors.SpiceError` with ngspice's own message on failure and keep ngspice's

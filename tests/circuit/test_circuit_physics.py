@@ -18,17 +18,20 @@ from compiler.netlist import CircuitOptions, SpiceOptions, lower, write_netlist
 from runtime.circuit.backend import draw_noise
 from runtime.circuit.numba_kernel import simulate_numba
 from runtime.noise import SeededNoise
+from runtime.spice.pyspice_runner import PySpiceRunner
 from runtime.spice.runner import SubprocessRunner
 from runtime.spice.simulate import simulate_spice
 
 SIMULATORS = ["spice", "circuit"]
+RUNNERS = {"subprocess": SubprocessRunner, "pyspice": PySpiceRunner}
 
 
-def simulate(which: str, circuit, noise, record, substeps: int = 1, spice: SpiceOptions = SpiceOptions()):
+def simulate(which: str, circuit, noise, record, substeps: int = 1, spice: SpiceOptions = SpiceOptions(),
+             runner: str = "subprocess"):
     """Waveforms (record, N) and inductor currents (record, nL) of one replica."""
     if which == "spice":
         with tempfile.TemporaryDirectory() as tmp:
-            w = simulate_spice(circuit, noise, record, runner=SubprocessRunner(), workdir=Path(tmp), options=spice)
+            w = simulate_spice(circuit, noise, record, runner=RUNNERS[runner](), workdir=Path(tmp), options=spice)
     else:
         w = simulate_numba(circuit, np.zeros((circuit.steps + 1, 1, len(circuit.noise))) if noise is None
                            else noise[:, None, :], circuit.v0[None], circuit.i0[None], record, substeps)
@@ -89,15 +92,16 @@ def oim_circuit():
     return low.circuit
 
 
+@pytest.mark.parametrize("runner", sorted(RUNNERS))
 @pytest.mark.parametrize("noisy", [False, True])
-def test_deterministic_agreement_oim(oim_circuit, noisy):
+def test_deterministic_agreement_oim(oim_circuit, noisy, runner):
     """Same initial conditions (and the same noise tape): the tanks' differential voltages agree
     to 1e-3 of their amplitude over 20 periods (ngspice trap, TMAX = T₀/2000, reltol 1e-7;
-    emulator h = T₀/2000; each alone is within ~3e-4 of a 4× finer run)."""
+    emulator h = T₀/2000; each alone is within ~3e-4 of a 4× finer run), with either runner."""
     c = oim_circuit
     noise = draw_noise(c, SeededNoise(5), 1)[:, 0] * 30 if noisy else None
     record = np.arange(c.steps + 1)
-    vs, _ = simulate("spice", c, noise, record, spice=SpiceOptions(reltol=1e-7, max_step_divisor=4))
+    vs, _ = simulate("spice", c, noise, record, spice=SpiceOptions(reltol=1e-7, max_step_divisor=4), runner=runner)
     ve, _ = simulate("circuit", c, noise, record, substeps=4)
     ds, de = vs[:, 0::2] - vs[:, 1::2], ve[:, 0::2] - ve[:, 1::2]
     assert np.abs(ds - de).max() < 1e-3 * np.abs(ds).max()
