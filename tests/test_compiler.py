@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 import sdk
-from conftest import random_sk
+from spine_data import random_sk
 
 
 def test_scale_maps_largest_coupling_to_full_scale():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sdk
-from conftest import random_sk
+from spine_data import random_sk
 
 GSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "gset"
 

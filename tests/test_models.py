@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 import sdk
-from conftest import random_sk
+from spine_data import random_sk
 
 
 def _all_spins(n):

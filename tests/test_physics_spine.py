@@ -11,7 +11,7 @@ import pytest
 from scipy import integrate
 
 import sdk
-from conftest import DATA, random_sk
+from spine_data import DATA, random_sk
 
 BACKENDS = ["numpy", "numba"]
 

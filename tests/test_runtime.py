@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sdk
-from conftest import random_sk
+from spine_data import random_sk
 from runtime import NoiseTape
 from runtime.schedules import ScheduleError
 
