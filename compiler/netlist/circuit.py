@@ -7,13 +7,21 @@ Node 0 is ground; nodes 1..N are generated (``n1``..``nN`` in the netlist).  Eve
 ``C(t) = C_static + diag(pump_c0·(1 + μ(t) cos ω_p t))``::
 
     d(C(t) v)/dt = −G v − A_L i + f_vdp(v) − G_m v + i_dc + i_noise(t)
-    L_k di_k/dt  = v_{a_k} − v_{b_k}
+    L_k di_k/dt  = v_{a_k} − v_{b_k} − R_k i_k + R_k w_s(t)   (Σ over sources s across R_k)
 
 ``f_vdp``: each van der Pol element across (a, b) injects ``g·u − γ·u³`` into a (and the negative
 into b), ``u = v_a − v_b``.  ``G_m``: transconductors drawing ``gm·v_ctrl`` out of their output node.
 Noise source s injects ``w_s(t)`` into ``a_s`` and draws it from ``b_s``; its samples at
 ``t_j = j·dt`` are ``√(psd_s(j)/dt)·ξ_{j,s}`` (two-sided PSD ``psd_s(j) = weight_s·schedule[kind_s, j]``,
 ξ standard normal), linearly interpolated in between — exactly what ngspice's ``filesource`` does.
+
+Series R–L branches: inductor k may carry a resistor ``R_k`` in series (``inductor_r``; 0 = ideal).
+Its Johnson noise is a source with ``noise_branch = k``: the Norton current ``w_s`` across ``R_k``,
+injected into the branch's internal node (between R_k and L_k) and drawn from ``a_k``.  KCL at that
+node gives ``v_m = v_a − R_k(i_k − w_s)``, i.e. a series EMF ``R_k·w_s`` aiding ``i_k`` with
+two-sided PSD ``R_k²·2kT/R_k = 2kT·R_k`` — the resistor's own voltage noise.  The internal node has
+no capacitance; the emulator eliminates it (the equation for ``i_k`` above), ngspice gets it as a
+node ``m<k>``.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ class Circuit:
         capacitors: farads.
         resistors: conductances in siemens; each carries Johnson noise (one entry of ``noise``).
         inductors: henries.
+        inductor_r: (nL,) resistance in ohms in series with each inductor (0: none); a nonzero one
+            carries Johnson noise (a source with ``noise_branch`` = that inductor).
         vdp: van der Pol elements: value = g (siemens); ``vdp_gamma`` (k,) the cubic coefficient
             in A/V³.
         vccs: transconductors: ``a`` output node, ``b`` controlling node, value gm in siemens.
@@ -59,6 +69,8 @@ class Circuit:
         pump_depth: (P, 2) PWL points (seconds, μ) of the modulation depth.
         noise: noise current sources: value = weight (two-sided PSD per unit of schedule).
         noise_kind: (S,) row of ``noise_schedule`` each source follows.
+        noise_branch: (S,) −1 for a source injecting into ``a`` from ``b``; k ≥ 0 for a source across
+            inductor k's series resistor (its ``a``, ``b`` are then that inductor's terminals).
         noise_schedule: (kinds, steps + 1) multiplier of each kind at every sample time.
         dt: sample interval of noise and output (seconds); ngspice's TMAX is ``dt/max_step_divisor``.
         steps: samples after t = 0.
@@ -75,6 +87,7 @@ class Circuit:
     capacitors: Branches
     resistors: Branches
     inductors: Branches
+    inductor_r: np.ndarray
     vdp: Branches
     vdp_gamma: np.ndarray
     vccs: Branches
@@ -84,6 +97,7 @@ class Circuit:
     pump_depth: np.ndarray
     noise: Branches
     noise_kind: np.ndarray
+    noise_branch: np.ndarray
     noise_schedule: np.ndarray
     dt: float
     steps: int

@@ -13,7 +13,13 @@ PSD ``S₂ = 4A²C²·K·T`` (``T`` in device units).
 ``gauss`` design I: grounded ``c₀``, transconductors ``g₀A`` (any sign), injected noise
 ``S₂ = 2kT_eff g₀`` per node, ``i_in = −g₀V₀h``.  Design P: ``C = c₀A`` and ``G = g₀A`` built from
 grounded and floating capacitors and resistors (A must be an M-matrix), Johnson noise of every
-resistor at ``T_eff``.  Here ``g₀ = g_max``, ``A`` the device-unit precision ``J + diag(2c₂)`` and
+resistor at ``T_eff``.  Design PL (underdamped): design P with an inductor ``ℓ₀/a_e`` (``ℓ₀`` the
+device's ``inductance``) in series with each resistor ``g₀a_e``, so the inductance matrix is
+``Γ = A/ℓ₀`` and every branch has ``L/R = ℓ₀g₀``; with ``C = c₀A`` each normal mode is the same
+damped oscillator ``c₀ẍ + (c₀/ℓ₀g₀)ẋ + x/ℓ₀ = …`` (``ω₀ = 1/√(ℓ₀c₀)``, ``Q = g₀√(ℓ₀/c₀)``).  The
+energy ``½vᵀCv + ½Σ L_e i_e²`` is block diagonal, so at ``T_eff`` the voltages keep design P's
+``N(V₀A⁻¹b, (kT_eff/c₀)A⁻¹)`` and each branch current is independent with variance ``kT_eff/L_e``;
+the resistors' noise is their series EMF (:mod:`compiler.netlist.circuit`).  Here ``g₀ = g_max``, ``A`` the device-unit precision ``J + diag(2c₂)`` and
 ``kT_eff = T·c₀V₀²``.
 """
 
@@ -30,6 +36,8 @@ from compiler.program import Program
 from device_models.cells import K_BOLTZMANN
 from device_models.errors import CompileError
 
+GAUSS_DESIGNS = ("I", "P", "PL")
+
 
 @dataclass(frozen=True)
 class CircuitOptions:
@@ -41,7 +49,9 @@ class CircuitOptions:
             device's inductance, a number resizes L (fewer periods: cheaper, less accurate phase
             macromodel).
         substeps: ``gauss`` samples per plan step.
-        gauss_design: ``"I"`` (active, any SPD A) or ``"P"`` (passive, A an M-matrix).
+        gauss_design: ``"I"`` (active, any SPD A), ``"P"`` (passive, A an M-matrix) or ``"PL"``
+            (design P with series inductors, underdamped when ``Q = g₀√(ℓ₀/c₀) > ½``; needs the
+            device's ``inductance`` ℓ₀).
         vdp_excess: ``oim`` negative conductance beyond the tank's loading, in units of g_max
             (amplitude relaxes at ``vdp_excess·K``).
     """
@@ -57,8 +67,8 @@ class CircuitOptions:
             raise CompileError(f"steps_per_period must be ≥ 8, got {self.steps_per_period!r}")
         if self.substeps < 1:
             raise CompileError(f"substeps must be ≥ 1, got {self.substeps!r}")
-        if self.gauss_design not in ("I", "P"):
-            raise CompileError(f"gauss_design must be 'I' or 'P', got {self.gauss_design!r}")
+        if self.gauss_design not in GAUSS_DESIGNS:
+            raise CompileError(f"gauss_design must be one of {GAUSS_DESIGNS}, got {self.gauss_design!r}")
         if self.periods_per_time_unit is not None and not self.periods_per_time_unit > 0:
             raise CompileError(f"periods_per_time_unit must be positive, got {self.periods_per_time_unit!r}")
 
@@ -144,14 +154,14 @@ def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
     circuit = Circuit(
         title=f"SONQ oim circuit of {program.device.name}", num_nodes=2 * m,
         capacitors=Branches.of([]), resistors=resistors,
-        inductors=Branches.of([(p[i], n[i], L) for i in range(m)]),
+        inductors=Branches.of([(p[i], n[i], L) for i in range(m)]), inductor_r=np.zeros(m),
         vdp=Branches.of([(p[i], n[i], g_tot + excess) for i in range(m)]),
         vdp_gamma=np.full(m, 4 * excess / (3 * A**2)),
         vccs=Branches.of([]), dc=Branches.of([]),
         pump=Branches.of([(node, 0, 2 * C) for node in np.ravel(np.stack([p, n], 1))]),
         pump_omega=2 * omega, pump_depth=pwl_points(depth, h),
         noise=Branches.of([s[:3] for s in noise]), noise_kind=np.array([s[3] for s in noise], dtype=np.int64),
-        noise_schedule=schedule, dt=h, steps=steps * sub, v0=v0, i0=C * A * omega * np.sin(phi),
+        noise_branch=np.full(len(noise), -1), noise_schedule=schedule, dt=h, steps=steps * sub, v0=v0, i0=C * A * omega * np.sin(phi),
         probes=np.stack([p, n], axis=1), probe_scale=A, labels=tuple(_labels(program)),
     )
     return Lowered(circuit, sub)
@@ -175,28 +185,48 @@ def _gauss(program, steps, dt, temperature, init, opt) -> Lowered:
         rows, cols = np.nonzero(A)
         caps = Branches.of([(a, 0, c0) for a in nodes])
         resistors, vccs = empty, Branches.of([(nodes[i], nodes[j], g0 * A[i, j]) for i, j in zip(rows, cols)])
+        inductors, inductor_r = empty, np.zeros(0)
         noise = Branches.of([(a, 0, weight * g0) for a in nodes])
+        noise_branch = np.full(m, -1)
     else:
-        off = A - np.diag(np.diag(A))
-        rowsum = A.sum(axis=1)
-        if np.any(off > 0) or np.any(rowsum < -1e-12 * np.abs(A).max()):
-            raise CompileError("gauss design P needs A to be an M-matrix (off-diagonals ≤ 0, diagonally "
-                               "dominant); use gauss_design='I' for a general SPD A")
-        iu, ju = np.nonzero(np.triu(off < 0, 1))
-        pairs = [(nodes[i], nodes[j], -A[i, j]) for i, j in zip(iu, ju)]
-        grounded = [(nodes[i], 0, rowsum[i]) for i in range(m) if rowsum[i] > 0]
-        caps = Branches.of([(a, b, c0 * v) for a, b, v in grounded + pairs])
-        resistors = Branches.of([(a, b, g0 * v) for a, b, v in grounded + pairs])
+        edges = _m_matrix_edges(A, nodes)
+        caps = Branches.of([(a, b, c0 * v) for a, b, v in edges])
+        branches = Branches.of([(a, b, g0 * v) for a, b, v in edges])
         vccs = empty
-        noise = Branches.of([(a, b, weight * g) for a, b, g in zip(resistors.a, resistors.b, resistors.value)])
+        noise = Branches.of([(a, b, weight * g) for a, b, g in zip(branches.a, branches.b, branches.value)])
+        if opt.gauss_design == "P":
+            resistors, inductors, inductor_r = branches, empty, np.zeros(0)
+            noise_branch = np.full(len(noise), -1)
+        else:
+            if "inductance" not in c:
+                raise CompileError(f"gauss_design='PL' needs the device's 'inductance' component; "
+                                   f"{program.device.name!r} has none")
+            resistors, inductor_r = empty, 1 / branches.value
+            inductors = Branches.of([(a, b, c["inductance"] / v) for a, b, v in edges])
+            noise_branch = np.arange(len(noise))
     circuit = Circuit(
         title=f"SONQ gauss design {opt.gauss_design} circuit of {program.device.name}", num_nodes=m,
-        capacitors=caps, resistors=resistors, inductors=empty, vdp=empty, vdp_gamma=np.zeros(0),
+        capacitors=caps, resistors=resistors, inductors=inductors, inductor_r=inductor_r, vdp=empty,
+        vdp_gamma=np.zeros(0),
         vccs=vccs, dc=Branches.of([(a, 0, -g0 * V0 * hv) for a, hv in zip(nodes, program.fields) if hv != 0]),
         pump=empty, pump_omega=0.0, pump_depth=np.zeros((1, 2)),
-        noise=noise, noise_kind=np.zeros(len(noise), dtype=np.int64), noise_schedule=temps[None, :],
-        dt=h, steps=steps * sub, v0=V0 * np.asarray(init, dtype=np.float64), i0=np.zeros(0),
+        noise=noise, noise_kind=np.zeros(len(noise), dtype=np.int64), noise_branch=noise_branch,
+        noise_schedule=temps[None, :], dt=h, steps=steps * sub, v0=V0 * np.asarray(init, dtype=np.float64),
+        i0=np.zeros(len(inductors)),
         probes=np.stack([nodes, np.zeros(m, dtype=np.int64)], axis=1), probe_scale=V0,
         labels=tuple(_labels(program)),
     )
     return Lowered(circuit, sub)
+
+
+def _m_matrix_edges(A: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int, float]]:
+    """Branches (a, b, weight) whose Laplacian-plus-ground matrix is A: grounded weights the row
+    sums, floating ones ``−A_ij``.  Raises CompileError unless A is an M-matrix."""
+    off = A - np.diag(np.diag(A))
+    rowsum = A.sum(axis=1)
+    if np.any(off > 0) or np.any(rowsum < -1e-12 * np.abs(A).max()):
+        raise CompileError("gauss designs P and PL need A to be an M-matrix (off-diagonals ≤ 0, diagonally "
+                           "dominant); use gauss_design='I' for a general SPD A")
+    iu, ju = np.nonzero(np.triu(off < 0, 1))
+    grounded = [(nodes[i], 0, rowsum[i]) for i in range(len(nodes)) if rowsum[i] > 0]
+    return grounded + [(nodes[i], nodes[j], -A[i, j]) for i, j in zip(iu, ju)]

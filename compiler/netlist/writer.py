@@ -9,6 +9,10 @@ must be finite.  The writer's own dot-commands are the only dot-commands in the 
 Noise: each noise current source is a column of a ``filesource`` file (time, then ≤ 20 columns).
 ngspice reads those lines into a 512-character buffer and silently gives zero noise (or crashes)
 when a line is longer, so the writer checks every line.
+
+Series R–L branches: inductor k with ``inductor_r[k] > 0`` is printed as ``RL<k> a m<k>`` and
+``L<k> m<k> b``; the Johnson noise of ``RL<k>`` is a filesource column across it, injecting into
+``m<k>`` (the series-EMF convention of :mod:`compiler.netlist.circuit`).
 """
 
 from __future__ import annotations
@@ -88,6 +92,16 @@ def _check(circuit: Circuit) -> None:
     for name in ("capacitors", "resistors", "inductors", "pump"):
         if np.any(getattr(circuit, name).value <= 0):
             raise CompileError(f"{name}: values must be positive")
+    r, branch = np.asarray(circuit.inductor_r), np.asarray(circuit.noise_branch)
+    if r.shape != (len(circuit.inductors),) or not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise CompileError("inductor_r: one finite resistance ≥ 0 per inductor")
+    if branch.shape != (len(circuit.noise),) or np.any(branch < -1) or np.any(branch >= len(r)):
+        raise CompileError("noise_branch: one index in −1..nL−1 per noise source")
+    series = branch >= 0
+    k = branch[series]
+    if np.any(r[k] <= 0) or np.any(circuit.noise.a[series] != circuit.inductors.a[k]) \
+            or np.any(circuit.noise.b[series] != circuit.inductors.b[k]):
+        raise CompileError("a series noise source needs an inductor with a series resistor and its terminals")
     if not (circuit.dt > 0 and circuit.steps >= 1):
         raise CompileError(f"need dt > 0 and steps ≥ 1, got dt={circuit.dt!r}, steps={circuit.steps!r}")
 
@@ -119,14 +133,18 @@ def write_netlist(circuit: Circuit, noise: np.ndarray | None = None, *, noise_di
     c = circuit
     out += [f"C{k + 1} {_node(a)} {_node(b)} {_num(v)}" for k, (a, b, v) in enumerate(zip(c.capacitors.a, c.capacitors.b, c.capacitors.value))]
     out += [f"R{k + 1} {_node(a)} {_node(b)} {_num(1 / g)}" for k, (a, b, g) in enumerate(zip(c.resistors.a, c.resistors.b, c.resistors.value))]
-    out += [f"L{k + 1} {_node(a)} {_node(b)} {_num(L)} ic={_num(i0)}"
-            for k, (a, b, L, i0) in enumerate(zip(c.inductors.a, c.inductors.b, c.inductors.value, c.i0))]
+    ic = [f"v({_node(k + 1)})={_num(v)}" for k, v in enumerate(c.v0)]
+    inner = [_inner(c, k) for k in range(len(c.inductors))]
+    for k, (a, b, L, i0, r) in enumerate(zip(c.inductors.a, c.inductors.b, c.inductors.value, c.i0, c.inductor_r)):
+        if r > 0:
+            out.append(f"RL{k + 1} {_node(a)} {inner[k]} {_num(r)}")
+            ic.append(f"v({inner[k]})={_num((c.v0[a - 1] if a else 0.0) - r * i0)}")
+        out.append(f"L{k + 1} {inner[k]} {_node(b)} {_num(L)} ic={_num(i0)}")
     for k, (a, b, g, gam) in enumerate(zip(c.vdp.a, c.vdp.b, c.vdp.value, c.vdp_gamma)):
         u = f"v({_node(a)},{_node(b)})"
         out.append(f"B{k + 1} {_node(a)} {_node(b)} I={_num(-g)}*{u}+{_num(gam)}*{u}*{u}*{u}")
     out += [f"G{k + 1} {_node(a)} 0 {_node(b)} 0 {_num(gm)}" for k, (a, b, gm) in enumerate(zip(c.vccs.a, c.vccs.b, c.vccs.value))]
     out += [f"I{k + 1} 0 {_node(a)} DC {_num(v)}" for k, (a, v) in enumerate(zip(c.dc.a, c.dc.value))]
-    ic = [f"v({_node(k + 1)})={_num(v)}" for k, v in enumerate(c.v0)]
     if len(c.pump):
         out += ["* pumped capacitors: charge C0(1 + mu(t) cos(w t)) v, mu from node mu",
                 *_lines("Vmu mu 0 PWL(", [f"{_num(t)} {_num(v)}" for t, v in c.pump_depth]), "+ )"]
@@ -148,7 +166,8 @@ def write_netlist(circuit: Circuit, noise: np.ndarray | None = None, *, noise_di
             files[name] = _noise_file(t, noise[:, cols])
             w = noise[0, cols].size
             zeros, ones = " ".join(["0"] * w), " ".join(["1"] * w)
-            ports = " ".join(f"{_node(b)} {_node(a)}" for a, b in zip(c.noise.a[cols], c.noise.b[cols]))
+            ports = " ".join(f"{_node(b)} {_node(a)}" if k < 0 else f"{_node(a)} {inner[k]}"
+                             for a, b, k in zip(c.noise.a[cols], c.noise.b[cols], c.noise_branch[cols]))
             out += [f".model sonq_fs{f} filesource (file=\"{noise_dir}{name}\" amploffset=[{zeros}] "
                     f"amplscale=[{ones}] timeoffset=0 timescale=1 timerelative=false amplstep=false)",
                     f"AN{f} %id([{ports}]) sonq_fs{f}"]
@@ -159,6 +178,11 @@ def write_netlist(circuit: Circuit, noise: np.ndarray | None = None, *, noise_di
             f".tran {_num(c.dt)} {_num(c.duration)} 0 {_num(c.dt / options.max_step_divisor)} uic",
             *_lines(".save", list(nodes + inductors)), ".end"]
     return Netlist("\n".join(out) + "\n", files, nodes, inductors)
+
+
+def _inner(c: Circuit, k: int) -> str:
+    """Node where inductor k starts: its internal node ``m<k>`` behind a series resistor, else ``a``."""
+    return f"m{k + 1}" if c.inductor_r[k] > 0 else _node(c.inductors.a[k])
 
 
 def _noise_file(t: np.ndarray, cols: np.ndarray) -> str:

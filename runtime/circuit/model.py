@@ -1,7 +1,8 @@
 """The equations of a :class:`~compiler.netlist.Circuit` as matrices (nodes 1..N → rows 0..N−1).
 
 ``d(C(t)v)/dt = I(v, i, w)`` with ``I = −G v − A_L i + A_V (g∘u − γ∘u³) + i_dc + B w``, ``u = A_Vᵀv``,
-and ``L di/dt = A_Lᵀ v`` (see :mod:`compiler.netlist.circuit`).
+and ``L di/dt = A_Lᵀ v − R i + E w`` (``R`` the inductors' series resistances, ``E`` their
+sources' series EMF per ampere of noise current; see :mod:`compiler.netlist.circuit`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ class CircuitMatrices:
 
     Attributes:
         G: (N, N) conductances and transconductances (siemens).
-        AL, AV, B: incidence of inductors, van der Pol elements, noise sources.
-        L, g, gamma: (nL,), (nV,), (nV,) element values.
+        AL, AV, B: incidence of inductors, van der Pol elements, node noise sources (zero columns
+            for the sources in series with inductors).
+        E: (nL, S) series EMF per unit noise current (ohms): ``R_k`` where source s is across
+            inductor k's series resistor.
+        L, R, g, gamma: (nL,) henries, (nL,) series ohms, (nV,), (nV,) element values.
         dc: (N,) constant injected currents.
         c_static: (N, N) dense static capacitance (farads).
         c_pump: (N,) pumped grounded capacitance C0 per node (zero where unpumped).
@@ -42,7 +46,9 @@ class CircuitMatrices:
     AL: sp.csr_matrix
     AV: sp.csr_matrix
     B: sp.csr_matrix
+    E: sp.csr_matrix
     L: np.ndarray
+    R: np.ndarray
     g: np.ndarray
     gamma: np.ndarray
     dc: np.ndarray
@@ -71,6 +77,11 @@ class CircuitMatrices:
             raise BackendError("every node needs a capacitance to ground for the circuit emulator")
         dc = np.zeros(N)
         np.add.at(dc, c.dc.a - 1, c.dc.value)
-        return cls(sp.csr_matrix(G), incidence(c.inductors, N), incidence(c.vdp, N), incidence(c.noise, N),
-                   c.inductors.value.copy(), c.vdp.value.copy(), np.asarray(c.vdp_gamma, dtype=np.float64),
-                   dc, c_static, c_pump, None if pumped else np.linalg.inv(c_static))
+        series = c.noise_branch >= 0
+        k = c.noise_branch[series]
+        E = sp.csr_matrix((c.inductor_r[k], (k, np.flatnonzero(series))), shape=(len(c.inductors), len(c.noise)))
+        B = incidence(c.noise, N) @ sp.diags((~series).astype(np.float64))
+        return cls(sp.csr_matrix(G), incidence(c.inductors, N), incidence(c.vdp, N), sp.csr_matrix(B), E,
+                   c.inductors.value.copy(), np.asarray(c.inductor_r, dtype=np.float64), c.vdp.value.copy(),
+                   np.asarray(c.vdp_gamma, dtype=np.float64), dc, c_static, c_pump,
+                   None if pumped else np.linalg.inv(c_static))

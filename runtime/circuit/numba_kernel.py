@@ -1,6 +1,7 @@
 """Numba engine of the circuit emulator: the NumPy reference's scheme
 (:mod:`runtime.circuit.integrate`) as compiled loops over elements, replicas in parallel.
-Same arithmetic, so the two agree to rounding."""
+Same arithmetic, so the two agree to rounding.  Noise sources in series with an inductor get node
+indices −1 here (they inject nothing into nodes) and act through the inductor's EMF."""
 
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def _currents(v, i, w0, w1, frac, indptr, indices, data, la, lb, va, vb, g, gam,
 
 
 @njit(cache=True, parallel=True)
-def _run(noise, q0, i0, record, steps, substeps, dt, indptr, indices, data, la, lb, L, va, vb, g, gam,
-         na, nb, dc, c_diag, c_pump, c_inv, dense, depth, omega, out_v, out_i):
+def _run(noise, q0, i0, record, steps, substeps, dt, indptr, indices, data, la, lb, L, Rl, va, vb, g, gam,
+         na, nb, ns, dc, c_diag, c_pump, c_inv, dense, depth, omega, out_v, out_i):
     R, N = q0.shape
     nL = la.shape[0]
     h = dt / substeps
@@ -84,6 +85,7 @@ def _run(noise, q0, i0, record, steps, substeps, dt, indptr, indices, data, la, 
         f = np.empty(N)
         qh = np.empty(N)
         pred = np.empty(N)
+        emf = np.empty(nL)
         slot = 0
         if record.shape[0] > 0 and record[0] == 0:
             _voltages(q, 0.0, c_diag, c_pump, c_inv, dense, depth, omega, v)
@@ -102,9 +104,15 @@ def _run(noise, q0, i0, record, steps, substeps, dt, indptr, indices, data, la, 
                     qh[a] = q[a] + 0.5 * h * f[a]
                 if nL:
                     _voltages(qh, t + 0.5 * h, c_diag, c_pump, c_inv, dense, depth, omega, v)
+                    emf[:] = 0.0
+                    fm = 0.5 * (fa + fb)
+                    for src in range(ns.shape[0]):
+                        if ns[src] >= 0:
+                            emf[ns[src]] += Rl[ns[src]] * ((1.0 - fm) * w0[src] + fm * w1[src])
                     for k in range(nL):
                         u = (v[la[k]] if la[k] >= 0 else 0.0) - (v[lb[k]] if lb[k] >= 0 else 0.0)
-                        cur[k] += h * u / L[k]
+                        damp = 0.5 * h * Rl[k] / L[k]
+                        cur[k] = ((1.0 - damp) * cur[k] + h * (u + emf[k]) / L[k]) / (1.0 + damp)
                 _voltages(qh, t + h, c_diag, c_pump, c_inv, dense, depth, omega, v)
                 _currents(v, cur, w0, w1, fb, indptr, indices, data, la, lb, va, vb, g, gam, na, nb, dc, f)
                 for a in range(N):
@@ -137,10 +145,12 @@ def simulate_numba(circuit: Circuit, noise: np.ndarray, v0: np.ndarray, i0: np.n
     G = mats.G.tocsr()
     dense = mats.c_inv is not None and bool(np.any(mats.c_static - np.diag(np.diag(mats.c_static))))
     c_inv = mats.c_inv if dense else np.zeros((1, 1))
+    node_source = c.noise_branch < 0   # series sources act through the inductors' EMF instead
     _run(np.ascontiguousarray(noise, dtype=np.float64), q0, i0, record, c.steps, int(substeps), c.dt,
          G.indptr.astype(np.int64), G.indices.astype(np.int64), G.data.astype(np.float64),
-         c.inductors.a - 1, c.inductors.b - 1, c.inductors.value, c.vdp.a - 1, c.vdp.b - 1, c.vdp.value,
-         np.asarray(c.vdp_gamma, dtype=np.float64), c.noise.a - 1, c.noise.b - 1, mats.dc,
+         c.inductors.a - 1, c.inductors.b - 1, c.inductors.value, mats.R, c.vdp.a - 1, c.vdp.b - 1, c.vdp.value,
+         np.asarray(c.vdp_gamma, dtype=np.float64), np.where(node_source, c.noise.a - 1, -1),
+         np.where(node_source, c.noise.b - 1, -1), np.asarray(c.noise_branch, dtype=np.int64), mats.dc,
          np.ascontiguousarray(np.diag(mats.c_static)), mats.c_pump, np.ascontiguousarray(c_inv), dense,
          np.ascontiguousarray(c.pump_depth, dtype=np.float64), c.pump_omega, out_v, out_i)
     return CircuitWaves(record, out_v, out_i)

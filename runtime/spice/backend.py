@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from compiler.netlist import CircuitOptions, SpiceOptions
-from device_models.errors import BackendError
+from device_models.errors import BackendError, SpiceError
 from runtime.backends.base import AbstractBackend, RunPlan, Trajectory
 from runtime.circuit.backend import draw_noise
 from runtime.circuit.readout import CircuitRun, probe_values
@@ -40,6 +40,11 @@ class SpiceBackend(AbstractBackend):
         keep_netlist: keep the working files (their directory is in the trajectory's log line).
         reltol, max_step_divisor, method: :class:`~compiler.netlist.SpiceOptions`.
         **circuit: :class:`~compiler.netlist.CircuitOptions` fields.
+
+    Raises:
+        SpiceError: the chosen runner cannot run here (no ngspice executable; for ``"pyspice"`` no
+            PySpice or no libngspice), with how to install it.  :meth:`unavailable_reason` (a
+            classmethod, so it cannot see the options) speaks for the default subprocess runner.
     """
 
     name = "spice"
@@ -51,6 +56,9 @@ class SpiceBackend(AbstractBackend):
         if runner not in RUNNERS:
             raise BackendError(f"runner must be one of {RUNNERS}, got {runner!r}")
         self.runner: AbstractRunner = SubprocessRunner(ngspice, timeout) if runner == "subprocess" else PySpiceRunner()
+        reason = self.runner.unavailable_reason()
+        if reason:
+            raise SpiceError(f"runner {runner!r} is unavailable: {reason}")
         self.workdir = workdir
         self.keep_netlist = keep_netlist
         self.spice = SpiceOptions(reltol, max_step_divisor, method)

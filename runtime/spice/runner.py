@@ -35,6 +35,10 @@ class AbstractRunner(abc.ABC):
     absolute_paths: bool = False
 
     @abc.abstractmethod
+    def unavailable_reason(self) -> str | None:
+        """``None`` when this runner can run here, else a sentence saying why not and how to fix it."""
+
+    @abc.abstractmethod
     def run(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
         """Simulate ``netlist`` with its files written under ``workdir``."""
 

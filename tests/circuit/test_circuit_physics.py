@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 import sdk
-from circuits import A4, K_B, OIM8, four_cell_ising, rlc_tank
+from circuits import A4, GAUSS8L, K_B, OIM8, four_cell_ising, pwl_covariance, rlc_tank
 from compiler.netlist import CircuitOptions, SpiceOptions, lower, write_netlist
 from runtime.circuit.backend import draw_noise
+from runtime.circuit.integrate import simulate_numpy
 from runtime.circuit.numba_kernel import simulate_numba
 from runtime.noise import SeededNoise
 from runtime.spice.pyspice_runner import PySpiceRunner
@@ -92,6 +93,23 @@ def oim_circuit():
     return low.circuit
 
 
+@pytest.mark.parametrize("case", ["oim", "I", "P", "PL"])
+def test_engines_agree(request, case):
+    """The NumPy reference and the Numba kernel run the same arithmetic: the oim circuit and each
+    gauss design, noise on, give the same waveforms to rounding."""
+    if case == "oim":
+        c = request.getfixturevalue("oim_circuit")
+    else:
+        program = sdk.compile(sdk.GaussianModel(A4, b=[0.5, 0.0, -0.3, 0.2]), GAUSS8L, quantize=False)
+        c = lower(program, steps=500, dt=0.1, temperature=np.ones(500), shil=np.zeros(500), init=np.ones(4),
+                  options=CircuitOptions(gauss_design=case)).circuit
+    noise = draw_noise(c, SeededNoise(2), 2) * 30
+    v0, i0, record = np.stack([c.v0, -c.v0]), np.stack([c.i0, c.i0]), np.array([0, c.steps // 2, c.steps])
+    a, b = (f(c, noise, v0, i0, record) for f in (simulate_numpy, simulate_numba))
+    for x, y in ((a.v, b.v), (a.i, b.i)):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-9 * np.abs(x).max(initial=0.0))
+
+
 @pytest.mark.parametrize("runner", sorted(RUNNERS))
 @pytest.mark.parametrize("noisy", [False, True])
 def test_deterministic_agreement_oim(oim_circuit, noisy, runner):
@@ -107,12 +125,13 @@ def test_deterministic_agreement_oim(oim_circuit, noisy, runner):
     assert np.abs(ds - de).max() < 1e-3 * np.abs(ds).max()
 
 
-@pytest.mark.parametrize("design", ["I", "P"])
+@pytest.mark.parametrize("design", ["I", "P", "PL"])
 @pytest.mark.parametrize("backend", SIMULATORS)
 def test_gauss_covariance(backend, design):
-    """Stationary covariance of x = v/V₀ is T·A⁻¹ (kT_eff/c₀·A⁻¹ in volts²).  Band-limiting and
-    integrator bias ≤ (7/15)·λ_max·dt ≈ 2.5%; statistical error from batch means over replicas."""
-    program = sdk.compile(sdk.GaussianModel(A4), "gauss8", quantize=False)
+    """Stationary covariance of x = v/V₀ is T·A⁻¹ (kT_eff/c₀·A⁻¹ in volts²) for designs I, P and
+    the underdamped PL (Q = 1).  Band-limiting and integrator bias ≤ (7/15)·λ_max·dt ≈ 2.5%;
+    statistical error from the spread over replicas."""
+    program = sdk.compile(sdk.GaussianModel(A4), GAUSS8L, quantize=False)
     T = program.default_temperature / program.scale
     A_dev = program.couplings.toarray() + np.diag(2 * program.poly[:, 0])
     R = 32
@@ -127,3 +146,32 @@ def test_gauss_covariance(backend, design):
     # one scalar with a small error: tr(A Σ)/(nT) = 1, standard error ≈ 1.5%
     scalar = np.einsum("ij,rji->r", A_dev, per_replica) / (4 * T)
     assert abs(scalar.mean() - 1) < 3 * scalar.std(ddof=1) / np.sqrt(R) + 0.025, (scalar.mean(), scalar.std())
+
+
+@pytest.mark.parametrize("which", SIMULATORS)
+def test_gauss_underdamped_equipartition(which):
+    """Design PL (series R–L branches, Q = 1) with b ≠ 0: around the mean V₀A⁻¹b the voltages have
+    tr(AΣ)/(nT) = 1 (Σ = T·A⁻¹ in x = v/V₀) and every branch current, around g_e·u_e, has
+    ⟨δi²⟩ = kT_eff/L_e — each times the piecewise-linear tape's band-limiting factor, computed exactly
+    from the circuit's transfer function (0.998 and 0.954 at dt = 0.1/ω₀: an R–L branch's current
+    sees its EMF's whole bandwidth, so its factor is first order in γ·dt).  120k samples after a
+    burn-in of 10 time units, 20 batch means: standard error ≈ 1.2% per branch, so the tolerance
+    (4 se + 0.5% for integrator bias) fails a 5% error in the series noise amplitude."""
+    program = sdk.compile(sdk.GaussianModel(A4, b=[0.5, 0.0, -0.3, 0.2]), GAUSS8L, quantize=False)
+    T = program.default_temperature / program.scale
+    A_dev = program.couplings.toarray() + np.diag(2 * program.poly[:, 0])
+    steps, dt = 120_000, 0.1
+    c = lower(program, steps=steps, dt=dt, temperature=np.full(steps, T), shil=np.zeros(steps), init=np.zeros(4),
+              options=CircuitOptions(gauss_design="PL")).circuit
+    v, i = simulate(which, c, draw_noise(c, SeededNoise(1), 1)[:, 0], np.arange(100, steps + 1))
+    V0, kT = c.probe_scale, T * GAUSS8L.components["capacitance"] * c.probe_scale**2
+    mean_v = V0 * np.linalg.solve(A_dev, -program.fields)
+    mean_i = (np.append(0.0, mean_v)[c.inductors.a] - np.append(0.0, mean_v)[c.inductors.b]) / c.inductor_r
+    band = pwl_covariance(c)
+    x = (v - mean_v) / V0
+    checks = [(np.einsum("ij,si,sj->s", A_dev, x, x) / (4 * T), np.trace(A_dev @ band[:4, :4]) / V0**2 / (4 * T))]
+    checks += [((i[:, k] - mean_i[k]) ** 2 * L / kT, band[4 + k, 4 + k] * L / kT) for k, L in enumerate(c.inductors.value)]
+    for k, (ratio, target) in enumerate(checks):
+        mean, se = batch_mean(ratio)
+        assert abs(mean - target) < 4 * se + 0.005, (which, k, mean, target, se)
+        assert se < 0.02

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sdk
-from circuits import A4, OIM8, four_cell_ising
+from circuits import A4, GAUSS8L, OIM8, four_cell_ising
 from compiler.netlist import CircuitOptions, lower, write_netlist
 from compiler.netlist.writer import COLUMNS_PER_FILE, FILESOURCE_LINE_LIMIT, WRITER_COMMANDS, Netlist
 from device_models.errors import SpiceError
@@ -33,8 +34,8 @@ def oim_netlist(model, device=OIM8, steps=4, seed=0) -> Netlist:
     return write_netlist(low.circuit, draw_noise(low.circuit, SeededNoise(seed), 1)[:, 0])
 
 
-def gauss_netlist(design: str) -> Netlist:
-    program = sdk.compile(sdk.GaussianModel(A4[:2, :2], b=[0.5, -0.25]), "gauss8", quantize=False)
+def gauss_netlist(design: str, device="gauss8") -> Netlist:
+    program = sdk.compile(sdk.GaussianModel(A4[:2, :2], b=[0.5, -0.25]), device, quantize=False)
     low = lower(program, steps=2, dt=0.05, temperature=np.ones(2), shil=np.zeros(2), init=np.zeros(2),
                 options=CircuitOptions(gauss_design=design))
     return write_netlist(low.circuit, draw_noise(low.circuit, SeededNoise(0), 1)[:, 0])
@@ -44,6 +45,7 @@ GOLDEN_CASES = {
     "oim_field.cir": lambda: oim_netlist(sdk.IsingModel([0.5, 0.0], [[0.0, -1.0], [0.0, 0.0]])),
     "gauss_I.cir": lambda: gauss_netlist("I"),
     "gauss_P.cir": lambda: gauss_netlist("P"),
+    "gauss_PL.cir": lambda: gauss_netlist("PL", GAUSS8L),
 }
 
 
@@ -130,6 +132,20 @@ def test_missing_ngspice(tmp_path, monkeypatch):
     assert "apt-get install ngspice" in SpiceBackend.unavailable_reason()
     with pytest.raises(sdk.BackendError, match="unavailable"):
         sdk.run(sdk.compile(sdk.GaussianModel(A4), "gauss8"), backend="spice", steps=2)
+
+
+def test_missing_runner_is_reported_at_construction(tmp_path, monkeypatch):
+    """The classmethod ``unavailable_reason`` speaks for the default runner; the chosen one is
+    checked when the backend is built."""
+    with pytest.raises(SpiceError, match="'subprocess' is unavailable.*apt-get install ngspice"):
+        SpiceBackend(ngspice=str(tmp_path / "ngspice"))
+    monkeypatch.setattr("runtime.spice.pyspice_runner.library_path", lambda: None)
+    with pytest.raises(SpiceError, match="'pyspice' is unavailable.*libngspice0"):
+        SpiceBackend(runner="pyspice")
+    monkeypatch.setitem(sys.modules, "PySpice", None)
+    with pytest.raises(sdk.BackendError, match="pip install PySpice"):
+        sdk.run(sdk.compile(sdk.GaussianModel(A4), "gauss8"), backend="spice", steps=2,
+                backend_options={"runner": "pyspice"})
 
 
 def _gauss_run(seed: int) -> np.ndarray:
