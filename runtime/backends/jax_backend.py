@@ -15,7 +15,9 @@ Noise, ``JaxBackend(rng=...)``:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -78,101 +80,119 @@ class JaxBackend(AbstractEmulator):
 
         x64 = (self.precision or plan.program.device.precision) == "float64"
         with jax.enable_x64(x64):
-            block = _block_function(plan, np.float64 if x64 else np.float32)
+            config, params = _lower(plan, np.float64 if x64 else np.float32)
+        block = _jitted_block()
 
         def kernel(state, k0, k1, draws):
             with jax.enable_x64(x64):
                 if draws.dtype == np.uint64:  # CounterKey: the generator's key, not draws
-                    out = block(state, k0, k1, jax.random.key(int(draws[0]) % 2**63), None)
+                    key, draws = jax.random.key(int(draws[0]) % 2**63), None
                 else:
-                    out = block(state, k0, k1, None, draws)
+                    key = None
+                out = block(params, state, k0, key, draws, config=config, length=k1 - k0)
                 state[...] = np.asarray(out, dtype=np.float64)
         return kernel
 
 
-def _block_function(plan: RunPlan, dtype):
-    """``block(state, k0, k1, key, draws) → state`` for steps k0..k1−1, jitted per block length."""
-    import jax
+@dataclass(frozen=True)
+class _Config:
+    """Static (trace-time) description of a run; equal configs share one compiled function."""
+
+    cell: str
+    heun: bool
+    dense: bool
+    replicas: int
+    dtype: str
+
+
+def _lower(plan: RunPlan, dtype) -> tuple[_Config, dict]:
+    """The run as a static config and a dict of device arrays (dtype ``dtype``)."""
     import jax.numpy as jnp
 
     p = plan.program
-    m, R = p.num_nodes, plan.replicas
+    m = p.num_nodes
     J = p.couplings.tocsr()
     as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
-    h, temperature, shil = as_j(p.fields), as_j(plan.temperature), as_j(plan.shil)
     dense = J.nnz > DENSE_FILL * m * m
+    params = {"h": as_j(p.fields), "poly": as_j(p.poly), "temperature": as_j(plan.temperature),
+              "shil": as_j(plan.shil), "dt": as_j(plan.dt)}
     if dense:
-        Jd = as_j(J.toarray())
-        matvec = lambda v: Jd @ v  # noqa: E731
+        params["J"] = as_j(J.toarray())
     else:
         idx, w = _neighbours(J, m)
-        idx, w = jnp.asarray(idx), as_j(w)
-        matvec = lambda v: jnp.sum(w * v[idx], axis=-1)  # noqa: E731
-    pbit = p.cell == "pbit"
-
-    def noise(key, k):
-        shape = (R, m)
-        if pbit:
-            return jax.random.uniform(jax.random.fold_in(key, k), shape, dtype, -1.0, 1.0)
-        return jax.random.normal(jax.random.fold_in(key, k), shape, dtype)
-
-    if pbit:
+        params.update(idx=jnp.asarray(idx), w=as_j(w))
+    if p.cell == "pbit":
         order = np.argsort(p.colors, kind="stable")
         classes = [order[p.colors[order] == c] for c in range(int(p.colors.max()) + 1)]
         width = max(len(c) for c in classes)
-        # (colours, width) node indices padded with m, an index the scatter drops.
-        cls = jnp.asarray(np.stack([np.pad(c, (0, width - len(c)), constant_values=m) for c in classes]))
-        Jpad = np.zeros((m + 1, m)) if dense else None
-        if dense:
-            Jpad[:m] = J.toarray()
-            Jrows = as_j(Jpad)
-        else:
-            idx_p = jnp.concatenate([idx, jnp.zeros((1, idx.shape[1]), idx.dtype)])
-            w_p = jnp.concatenate([w, jnp.zeros((1, w.shape[1]), dtype)])
-        h_p = jnp.concatenate([h, jnp.zeros(1, dtype)])
+        # (colours, width) node indices padded with m: the scatter drops them, gathers clamp them.
+        params["classes"] = jnp.asarray(np.stack([np.pad(c, (0, width - len(c)), constant_values=m)
+                                                  for c in classes]))
+    config = _Config(p.cell, plan.integrator == "heun", dense, plan.replicas, np.dtype(dtype).name)
+    return config, params
 
-        def sweep(s, T, u):
-            def colour(s, nodes):
-                field = Jrows[nodes] @ s if dense else jnp.sum(w_p[nodes] * s[idx_p[nodes]], axis=-1)
-                I = -(h_p[nodes] + field)
-                a = jnp.where(T > 0, jnp.tanh(I / jnp.where(T > 0, T, 1)), jnp.sign(I))
-                new = jnp.where(a > u[jnp.minimum(nodes, m - 1)], 1.0, -1.0).astype(dtype)
-                return s.at[nodes].set(new, mode="drop"), None
-            return jax.lax.scan(colour, s, cls)[0]
 
-        def step(x, T, sh, xi):
-            return jax.vmap(sweep, in_axes=(0, None, 0))(x, T, xi)
-    else:
-        heun = plan.integrator == "heun"
-        dt = dtype(plan.dt)
-        if p.cell == "oim":
-            def drift(x, sh):
-                c, s = jnp.cos(x), jnp.sin(x)
-                return s * matvec(c) - c * matvec(s) - sh * jnp.sin(2 * x)
-        else:
-            c2, c3, c4 = (as_j(p.poly[:, j]) for j in range(3))
+@functools.cache
+def _jitted_block():
+    """``block(params, state, k0, key, draws, *, config, length) → state`` after steps
+    k0..k0+length−1, jitted once per (config, length, shapes) for the whole process."""
+    import jax
+    import jax.numpy as jnp
 
-            def drift(x, sh):
-                return -(h + matvec(x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
-        drift_r = jax.vmap(drift, in_axes=(0, None))
+    def matvec(params, v):
+        if "J" in params:
+            return params["J"] @ v
+        return jnp.sum(params["w"] * v[params["idx"]], axis=-1)
 
-        def step(x, T, sh, xi):
-            kick = jnp.sqrt(2 * T * dt) * xi
-            f0 = drift_r(x, sh)
-            if not heun:
-                return x + f0 * dt + kick
-            f1 = drift_r(x + f0 * dt + kick, sh)
-            return x + 0.5 * (f0 + f1) * dt + kick
+    def drift(params, cell, x, sh):
+        if cell == "oim":
+            c, s = jnp.cos(x), jnp.sin(x)
+            return s * matvec(params, c) - c * matvec(params, s) - sh * jnp.sin(2 * x)
+        c2, c3, c4 = params["poly"].T
+        return -(params["h"] + matvec(params, x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
 
-    def run_block(state, k0, k1, key, draws):
-        ks = jnp.arange(k0, k1)
+    def sde_step(params, config, x, T, sh, xi):
+        drift_r = jax.vmap(lambda v: drift(params, config.cell, v, sh))
+        dt = params["dt"]
+        kick = jnp.sqrt(2 * T * dt) * xi
+        f0 = drift_r(x)
+        if not config.heun:
+            return x + f0 * dt + kick
+        f1 = drift_r(x + f0 * dt + kick)
+        return x + 0.5 * (f0 + f1) * dt + kick
+
+    def sweep(params, s, T, u):
+        m = s.shape[0]
+
+        def colour(s, nodes):
+            rows = jnp.minimum(nodes, m - 1)
+            if "J" in params:
+                field = params["J"][rows] @ s
+            else:
+                field = jnp.sum(params["w"][rows] * s[params["idx"][rows]], axis=-1)
+            I = -(params["h"][rows] + field)
+            a = jnp.where(T > 0, jnp.tanh(I / jnp.where(T > 0, T, 1)), jnp.sign(I))
+            return s.at[nodes].set(jnp.where(a > u[rows], 1.0, -1.0).astype(s.dtype), mode="drop"), None
+
+        return jax.lax.scan(colour, s, params["classes"])[0]
+
+    def block(params, state, k0, key, draws, *, config, length):
+        dtype = jnp.dtype(config.dtype)
+        shape = (config.replicas, state.shape[1])
+        pbit = config.cell == "pbit"
 
         def body(x, inputs):
             k, xi = inputs
-            xi = noise(key, k) if draws is None else xi
-            return step(x, temperature[k], shil[k], xi), None
+            if draws is None:
+                sub = jax.random.fold_in(key, k)
+                xi = (jax.random.uniform(sub, shape, dtype, -1.0, 1.0) if pbit
+                      else jax.random.normal(sub, shape, dtype))
+            T, sh = params["temperature"][k], params["shil"][k]
+            if pbit:
+                return jax.vmap(lambda s, u: sweep(params, s, T, u))(x, xi), None
+            return sde_step(params, config, x, T, sh, xi), None
 
-        xs = (ks, jnp.zeros((k1 - k0, 0), dtype) if draws is None else jnp.asarray(draws, dtype))
+        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if draws is None else jnp.asarray(draws, dtype))
         return jax.lax.scan(body, jnp.asarray(state, dtype), xs)[0]
 
-    return jax.jit(run_block, static_argnums=(1, 2))
+    return jax.jit(block, static_argnames=("config", "length"))

@@ -1,0 +1,1 @@
+"""SONQ benchmarks: ``python -m benchmarks.run`` prints and writes BENCHMARKS.md."""

@@ -1,0 +1,90 @@
+"""Node-steps per second of every emulator backend on the three reference loops."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import sdk
+from benchmarks import instances
+from benchmarks.machine import Machine, limit
+
+BACKENDS = ("numpy", "numba", "c", "jax")
+REPLICAS = (1, 64)
+TARGET_SECONDS = 1.0  # wall time of each measured run
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    device: str
+    build: object  # () -> model
+
+    def program(self) -> sdk.Program:
+        return sdk.compile(self.build(), self.device)
+
+
+CASES = (
+    Case("SK N=1024 (oim1024)", "oim1024", instances.sk),
+    Case("king's graph 64 (oim64-kings)", "oim64-kings", instances.kings),
+    Case("toroidal_8k (gauss, 8192 cells)", "toroidal_8k", instances.torus_langevin),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    backend: str
+    replicas: int
+    steps: int
+    seconds: float
+    rate: float  # node-steps/s
+    limit: float  # node-steps/s, machine estimate
+    note: str = ""
+
+
+def _timed(program: sdk.Program, backend: str, replicas: int, steps: int) -> float:
+    res = sdk.run(program, backend, num_reads=replicas, steps=steps, seed=0, temperature=0.1)
+    return res.info["wall_time"]
+
+
+def measure(program: sdk.Program, backend: str, replicas: int) -> tuple[int, float]:
+    """(steps, seconds) of a run sized to take about TARGET_SECONDS, after a warm-up (JIT)."""
+    avail = sdk.available_backends()[backend]
+    if avail:
+        raise RuntimeError(avail)
+    steps, seconds = 2, 0.0
+    while True:
+        _timed(program, backend, replicas, steps)  # warm-up: JIT, and JAX traces each run length
+        seconds = _timed(program, backend, replicas, steps)
+        if seconds > 0.2 * TARGET_SECONDS:
+            break
+        steps *= 4
+    final = max(steps, int(steps * TARGET_SECONDS / seconds))
+    if final != steps:
+        _timed(program, backend, replicas, final)
+        seconds = _timed(program, backend, replicas, final)
+    return final, seconds
+
+
+def run(machine: Machine, backends=BACKENDS, log=print) -> list[Row]:
+    rows = []
+    for case in CASES:
+        program = case.program()
+        degree = program.couplings.nnz / program.num_nodes
+        for replicas in REPLICAS:
+            bound = limit(machine, program.cell, degree, replicas)
+            for backend in backends:
+                start = time.perf_counter()
+                try:
+                    steps, seconds = measure(program, backend, replicas)
+                except Exception as exc:  # noqa: BLE001 - report a backend that cannot run here
+                    rows.append(Row(case.name, backend, replicas, 0, 0.0, np.nan, bound, str(exc)[:80]))
+                    continue
+                rate = steps * replicas * program.num_nodes / seconds
+                rows.append(Row(case.name, backend, replicas, steps, seconds, rate, bound))
+                log(f"  {case.name:32s} R={replicas:<3d} {backend:6s} {rate:10.3g} node-steps/s "
+                    f"({rate / bound:5.1%} of limit; {time.perf_counter() - start:.1f} s)")
+    return rows
