@@ -1,7 +1,8 @@
 """ngspice vs the circuit emulator on the same oim circuits (king's-graph ±1 couplings).
 
-Run: ``python benchmarks/bench_circuit.py [cells ...]``; prints a markdown table of wall times for
-one replica of ``time_units`` device time units at ``steps_per_period`` samples per period.
+Run alone: ``python -m benchmarks.bench_circuit [cells ...]``; ``python -m benchmarks.run`` includes it.
+Prints a markdown table of wall times for one replica of ``time_units`` device time units at
+``steps_per_period`` samples per period.
 """
 
 from __future__ import annotations
@@ -44,23 +45,27 @@ def timed(prog, backend: str, steps: int, **options) -> float:
     return time.perf_counter() - start
 
 
-def main(sizes=(4, 16, 64, 256), time_units: float = 2.0) -> None:
+def table(sizes=(4, 16, 64, 256), time_units: float = 2.0) -> list[str]:
+    """Markdown lines: a caption, then one row per circuit size."""
     steps = int(round(time_units / 0.1))
     timed(program(4), "circuit", 2)  # numba compile and libngspice start outside the timings
     timed(program(4), "spice", 2, runner="pyspice")
-    print(f"oim circuits, {time_units:g} time units = {time_units * OPTIONS['periods_per_time_unit']:g} periods, "
-          f"{OPTIONS['steps_per_period']} samples/period, one replica, Johnson noise on every resistor\n")
-    print("| cells | ngspice subprocess (s) | ngspice in-process (s) | emulator numba (s) | emulator numpy (s) "
-          "| speed-up (numba vs subprocess) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    lines = [f"oim circuits on king's graphs, {time_units:g} time units = "
+             f"{time_units * OPTIONS['periods_per_time_unit']:g} periods, {OPTIONS['steps_per_period']} "
+             "samples/period, one replica, Johnson noise on every resistor (wall seconds).", "",
+             "| cells | ngspice subprocess (s) | ngspice in-process (s) | emulator numba (s) | emulator numpy (s) "
+             "| speed-up (numba vs subprocess) |",
+             "|---:|---:|---:|---:|---:|---:|"]
     for n in sizes:
         p = program(n)
         t_sp = timed(p, "spice", steps)
         t_ip = timed(p, "spice", steps, runner="pyspice")
         t_nb = timed(p, "circuit", steps)
         t_np = timed(p, "circuit", steps, engine="numpy")
-        print(f"| {n} | {t_sp:.2f} | {t_ip:.2f} | {t_nb:.3f} | {t_np:.2f} | {t_sp / t_nb:.0f}× |", flush=True)
+        lines.append(f"| {n} | {t_sp:.2f} | {t_ip:.2f} | {t_nb:.3f} | {t_np:.2f} | {t_sp / t_nb:.0f}× |")
+        print(lines[-1], flush=True)
+    return lines
 
 
 if __name__ == "__main__":
-    main(tuple(int(a) for a in sys.argv[1:]) or (4, 16, 64, 256))
+    print("\n".join(table(tuple(int(a) for a in sys.argv[1:]) or (4, 16, 64, 256))))

@@ -1,4 +1,4 @@
-"""One command for every benchmark: ``python -m benchmarks.run [--no-peers] [--out BENCHMARKS.md]``.
+"""One command for every benchmark: ``python -m benchmarks.run [--no-peers] [--no-circuit] [--out BENCHMARKS.md]``.
 
 Prints progress, then writes the report (commands, machine, versions, throughput table with the
 machine-limit estimate, peer table).  Peers are taken from whatever is importable: install them
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import machine, peers, throughput
+from benchmarks import bench_circuit, machine, peers, throughput
 
 NOT_COMPARED = ("Not yet compared (adapters not written): Extropic `thrml` block Gibbs against the p-bit sampler, and Normal Computing `thermox` / `numpy.linalg` on a 1000×1000 SPD covariance/solve; both install in the benchmark environment.")
 VERSIONED = ("numpy", "scipy", "numba", "cffi", "jax", "dwave-samplers", "openjij", "simulated-bifurcation",
@@ -63,6 +63,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="BENCHMARKS.md")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-circuit", action="store_true", help="skip ngspice vs circuit emulator")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     print("machine: measuring peak float64 flop/s (dgemm) and stream bandwidth ...")
@@ -74,6 +75,10 @@ def main(argv=None) -> None:
     if not args.no_peers:
         print(f"peers ({peers.READS} reads × {peers.SWEEPS} sweeps each):")
         peer_rows = peers.summarize(peers.run())
+    circuit_rows = []
+    if not args.no_circuit:
+        print("circuit level (ngspice vs emulator):")
+        circuit_rows = bench_circuit.table()
     wall = time.perf_counter() - start
     text = "\n".join([
         "# SONQ benchmarks",
@@ -106,6 +111,10 @@ def main(argv=None) -> None:
         *(_peer_table(peer_rows) if peer_rows else ["(peers not run: `--no-peers`)"]),
         "",
         NOT_COMPARED,
+        "",
+        "## Circuit level: ngspice vs the circuit emulator",
+        "",
+        *(circuit_rows or ["(not run: `--no-circuit`)"]),
         "",
     ])
     Path(args.out).write_text(text)
