@@ -16,9 +16,11 @@ from typing import ClassVar
 import numpy as np
 
 from compiler.program import Program
-from runtime.noise import AbstractNoiseSource
+from device_models.errors import BackendError
+from runtime.noise import AbstractNoiseSource, SeededNoise
 
 MAX_NOISE_BLOCK = 1 << 22  # floats per noise block (32 MiB), bounds memory on big runs
+RNG_MODES = ("internal", "tape")
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,12 @@ class AbstractEmulator(AbstractBackend):
         every = plan.record_every or plan.steps
         block = max(1, min(every, MAX_NOISE_BLOCK // max(R * m, 1)))
         kernel = self.prepare(plan)
+        source = self.noise_input(plan, noise)
         records, at = [], []
         k = 0
         while k < plan.steps:
             end = min(k + block, plan.steps, (k // every + 1) * every)
-            shape = (end - k, R, m)
-            draws = noise.uniform(shape) if plan.program.cell == "pbit" else noise.normal(shape)
-            kernel(state, k, end, draws)
+            kernel(state, k, end, source((end - k, R, m)))
             k = end
             if plan.record_every and k % every == 0:
                 records.append(state.copy())
@@ -109,4 +110,41 @@ class AbstractEmulator(AbstractBackend):
     @abc.abstractmethod
     def prepare(self, plan: RunPlan):
         """Return ``kernel(state, k0, k1, draws)`` that advances ``state`` (replicas, m) in place
-        through steps k0..k1−1 using ``draws`` (k1−k0, replicas, m)."""
+        through steps k0..k1−1 using ``draws``, the block's random input from :meth:`noise_input`."""
+
+    def noise_input(self, plan: RunPlan, noise: AbstractNoiseSource):
+        """``shape -> draws`` for each block: by default pre-drawn numbers from ``noise`` (uniforms
+        for ``pbit``, normals otherwise), shape (k1−k0, replicas, m).  A backend with its own
+        generator overrides this to hand its kernel something else (e.g. a key)."""
+        return noise.uniform if plan.program.cell == "pbit" else noise.normal
+
+
+@dataclass(frozen=True)
+class CounterKey:
+    """A block's random input when a backend draws its own numbers: the generator key (63 bits
+    drawn once from the run's seeded NumPy generator) instead of pre-drawn numbers."""
+
+    key: int
+
+
+class AbstractKeyedEmulator(AbstractEmulator):
+    """An emulator with its own counter-based generator, keyed from the run's seed.
+
+    Args:
+        rng: ``"internal"`` (own generator: every block receives the same :class:`CounterKey`, and
+            the kernel derives each number from (key, replica, step, node)) or ``"tape"`` (the
+            driver's pre-drawn numbers, as the NumPy reference consumes them).  Any noise source
+            other than the run's own :class:`SeededNoise` (e.g. a ``NoiseTape``) is consumed as a
+            tape whatever ``rng`` says.
+    """
+
+    def __init__(self, rng: str = "internal"):
+        if rng not in RNG_MODES:
+            raise BackendError(f"rng must be one of {RNG_MODES}, got {rng!r}")
+        self.rng = rng
+
+    def noise_input(self, plan: RunPlan, noise: AbstractNoiseSource):
+        if self.rng == "internal" and isinstance(noise, SeededNoise):
+            key = CounterKey(int(noise.rng.integers(0, 2**63)))
+            return lambda shape: key
+        return super().noise_input(plan, noise)

@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractEmulator, RunPlan, Trajectory
-from runtime.noise import AbstractNoiseSource, SeededNoise
+from runtime.backends.base import AbstractKeyedEmulator, CounterKey, RunPlan
 
 try:
     from runtime.backends import _sonq_c
@@ -29,25 +28,10 @@ except ImportError as exc:  # the extension was not built (no C compiler at inst
     _sonq_c = None
     _IMPORT_ERROR = str(exc)
 
-RNG_MODES = ("internal", "tape")
 CELL_CODES = {"oim": 0, "gauss": 1}
 
 
-class CounterKey(AbstractNoiseSource):
-    """Stands in for the noise source in internal-RNG mode: the shared driver still walks blocks
-    and records, but each block receives the generator key, a (1,) uint64 array drawn once from
-    the run's NumPy generator, instead of pre-drawn numbers."""
-
-    def __init__(self, rng: np.random.Generator):
-        self.key = rng.integers(0, 2**64, size=1, dtype=np.uint64)
-
-    def normal(self, shape: tuple) -> np.ndarray:
-        return self.key
-
-    uniform = normal
-
-
-class CBackend(AbstractEmulator):
+class CBackend(AbstractKeyedEmulator):
     """C kernels (float64), OpenMP over replica blocks.
 
     Args:
@@ -58,11 +42,9 @@ class CBackend(AbstractEmulator):
     name = "c"
 
     def __init__(self, rng: str = "internal", threads: int = 0):
-        if rng not in RNG_MODES:
-            raise BackendError(f"rng must be one of {RNG_MODES}, got {rng!r}")
+        super().__init__(rng)
         if not isinstance(threads, int) or threads < 0:
             raise BackendError(f"threads must be a non-negative integer, got {threads!r}")
-        self.rng = rng
         self.threads = threads
 
     @classmethod
@@ -72,11 +54,6 @@ class CBackend(AbstractEmulator):
                     "compiler present (pip install .), or build it in place with "
                     "`python runtime/backends/_c_build.py`")
         return None
-
-    def simulate(self, plan: RunPlan, noise: AbstractNoiseSource) -> Trajectory:
-        if self.rng == "internal" and isinstance(noise, SeededNoise):
-            noise = CounterKey(noise.rng)
-        return super().simulate(plan, noise)
 
     def prepare(self, plan: RunPlan):
         reason = self.unavailable_reason()
@@ -96,9 +73,9 @@ class CBackend(AbstractEmulator):
         h = buf("double", p.fields, np.float64)
         temperature = buf("double", plan.temperature, np.float64)
 
-        def noise_args(draws: np.ndarray) -> tuple:
-            if draws.dtype == np.uint64:  # CounterKey: the generator's key, not draws
-                return ffi.NULL, int(draws[0])
+        def noise_args(draws) -> tuple:
+            if isinstance(draws, CounterKey):
+                return ffi.NULL, draws.key
             return buf("double", draws, np.float64), 0
 
         def state_ptr(state: np.ndarray) -> object:

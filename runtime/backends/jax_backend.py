@@ -22,9 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractEmulator, RunPlan, Trajectory
-from runtime.backends.c_backend import RNG_MODES, CounterKey
-from runtime.noise import AbstractNoiseSource, SeededNoise
+from runtime.backends.base import AbstractKeyedEmulator, CounterKey, RunPlan
 
 DENSE_FILL = 0.25  # coupling density above which a dense matmul beats gathering neighbours
 PRECISIONS = ("float32", "float64")
@@ -43,7 +41,7 @@ def _neighbours(J, m: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, w
 
 
-class JaxBackend(AbstractEmulator):
+class JaxBackend(AbstractKeyedEmulator):
     """JAX emulator (jit, ``lax.scan`` over steps, ``vmap`` over replicas).
 
     Args:
@@ -54,11 +52,9 @@ class JaxBackend(AbstractEmulator):
     name = "jax"
 
     def __init__(self, rng: str = "internal", precision: str | None = None):
-        if rng not in RNG_MODES:
-            raise BackendError(f"rng must be one of {RNG_MODES}, got {rng!r}")
+        super().__init__(rng)
         if precision not in (None, *PRECISIONS):
             raise BackendError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-        self.rng = rng
         self.precision = precision
 
     @classmethod
@@ -66,11 +62,6 @@ class JaxBackend(AbstractEmulator):
         if importlib.util.find_spec("jax") is None:
             return "jax is not installed: pip install 'sonq[jax]'"
         return None
-
-    def simulate(self, plan: RunPlan, noise: AbstractNoiseSource) -> Trajectory:
-        if self.rng == "internal" and isinstance(noise, SeededNoise):
-            noise = CounterKey(noise.rng)
-        return super().simulate(plan, noise)
 
     def prepare(self, plan: RunPlan):
         reason = self.unavailable_reason()
@@ -85,8 +76,8 @@ class JaxBackend(AbstractEmulator):
 
         def kernel(state, k0, k1, draws):
             with jax.enable_x64(x64):
-                if draws.dtype == np.uint64:  # CounterKey: the generator's key, not draws
-                    key, draws = jax.random.key(int(draws[0]) % 2**63), None
+                if isinstance(draws, CounterKey):
+                    key, draws = jax.random.key(draws.key), None
                 else:
                     key = None
                 out = block(params, state, k0, key, draws, config=config, length=k1 - k0)
