@@ -19,6 +19,9 @@ import numpy as np
 
 import sdk
 from benchmarks import instances
+from runtime.run import STABILITY, coupling_scale, stable_dt
+
+STABLE_DT_FACTOR = 1.0 / STABILITY["oim"]  # λ_max·dt = 1
 
 READS, SWEEPS, SEED = 32, 1000, 7
 TARGET_GAP = 0.005
@@ -41,10 +44,9 @@ def sonq_oim(model, name):
     """SONQ's OIM on the C backend; protocol scaled to the couplings' row RMS (see BENCHMARKS.md)."""
     device = instances.oim_device(max(1024, model.h.shape[0]))
     program = sdk.compile(model, device)
-    rms = float(np.sqrt(np.mean(np.asarray(program.couplings.multiply(program.couplings).sum(axis=1)))))
-    res = sdk.run(program, "c", num_reads=READS, steps=SWEEPS, dt=0.3 / rms, seed=SEED,
-                  temperature=sdk.Schedule.linear(0.5 * rms * program.scale, 0.0, 2 / 3),
-                  shil=sdk.Schedule.linear(0.0, 0.5 * rms, 0.5))
+    # The runtime's default schedules over the common step budget, at the step where Heun is still
+    # stable (λ_max·dt = 1, ten times the 0.1 accuracy rule): most anneal time per step.
+    res = sdk.run(program, "c", num_reads=READS, steps=SWEEPS, dt=STABLE_DT_FACTOR * stable_dt(program), seed=SEED)
     return res.samples, res.info["wall_time"]
 
 
@@ -53,8 +55,7 @@ def sonq_pbit(model, name):
     device = sdk.load_device("pbit256").to_dict()
     device.update(name="pbit-bench", cells=max(256, model.h.shape[0]))
     program = sdk.compile(model, sdk.DeviceSpec.from_dict(device))
-    rms = float(np.sqrt(np.mean(np.asarray(program.couplings.multiply(program.couplings).sum(axis=1)))))
-    T = rms * program.scale
+    T = coupling_scale(program) * program.scale
     res = sdk.run(program, "c", num_reads=READS, steps=SWEEPS, seed=SEED,
                   temperature=sdk.Schedule.geometric(10 * T, T / 3))
     return res.samples, res.info["wall_time"]

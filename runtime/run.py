@@ -6,6 +6,7 @@ import math
 import time
 
 import numpy as np
+import scipy.sparse.linalg as spla
 
 from compiler.program import Program
 from device_models.errors import SonqError
@@ -15,14 +16,16 @@ from runtime.readout import read_spins
 from runtime.results import SampleSet, TrajectoryRecord
 from runtime.schedules import Schedule, as_schedule
 
-# OIM default protocol (PHYSICS.md): SHIL ramped to K over the first half, noise ramped to zero by
-# two thirds of the run, then SHIL raised to 3K so every phase binarizes before readout (at K_s = K
-# about 10% of cells on a 100-node MaxCut sat > 30° off 0/π; at 3K none, success unchanged).
-# Times are in units of 1/K (device time units).
-OIM_RUN_TIME = 20.0
-OIM_SHIL = Schedule.piecewise([0.0, 0.5, 2 / 3, 1.0], [0.0, 1.0, 1.0, 3.0])
+# OIM default protocol (PHYSICS.md), in units of the coupling scale s = √(mean_i Σ_j J_ij²) of the
+# programmed couplings (device units; the RMS local field, ≈ √N for ±1 SK): SHIL ramped to 0.3·s over
+# the first half and held, then raised to s over the last third so every phase binarizes before
+# readout; noise ramped from 0.3·s to zero by two thirds; run time 100/s.  Measured (docs/oim_protocol.md):
+# on 10 SK N = 16 instances mean success 0.85 (0.64 with SHIL held at 0.5·s, 0.80 with noise from
+# 0.5·s); SHIL ≳ s freezes early; below ≈ 0.35·s cells stay unlocked unless SHIL rises at the end.
+OIM_RUN_TIME = 100.0
+OIM_SHIL_KNOTS = ((0.0, 0.0), (0.5, 0.3), (2 / 3, 0.3), (1.0, 1.0))
+OIM_NOISE_START = 0.3
 OIM_NOISE_UNTIL = 2 / 3
-OIM_NOISE_START = 0.1       # initial Ising temperature per unit of mean |coupling| row sum
 STABILITY = {"oim": 0.1, "gauss": 0.05}  # λ_max·dt for Heun (PHYSICS.md integrator table)
 DEFAULT_STEPS = {"pbit": 1000, "gauss": 2000}
 
@@ -44,14 +47,14 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         num_reads: independent replicas.
         steps: integration steps (sweeps on ``pbit``); default from the cell's protocol.
         run_time: alternatively, the run's length in device time units (``steps = ⌈run_time/dt⌉``);
-            the ``oim`` default is 20/K.
+            the ``oim`` default is 100/s.
         dt: step in device time units (``1/K`` for ``oim``, ``c₀/g_max`` for ``gauss``); default
-            from the stability rule λ_max·dt ≤ 0.1 (oim) / 0.05 (gauss).
+            from the accuracy rule λ_max·dt ≤ 0.1 (oim) / 0.05 (gauss), :func:`stable_dt`.
         temperature: model energy units; a number, a :class:`Schedule` or an array over the run.
-            Default: ``oim`` anneals from a noise level set by the couplings to zero by 2/3 of the
-            run; ``pbit``/``gauss`` use the device's thermal temperature.
+            Default: ``oim`` anneals from 0.3·s (s the coupling scale, :func:`coupling_scale`) to
+            zero by 2/3 of the run; ``pbit``/``gauss`` use the device's thermal temperature.
         shil: ``oim`` second-harmonic locking strength in units of K (number, Schedule or array);
-            default ramps 0 → 1 over the first half, holds to two thirds, then ramps to 3.
+            default ramps 0 → 0.3·s over the first half, holds to two thirds, then ramps to s.
         integrator: ``"heun"`` (stochastic Heun) or ``"euler"`` (Euler–Maruyama).
         seed: seeds initial states and noise; the same seed gives the same samples.
         record_every: record states and energies every this many steps (0: none).
@@ -86,31 +89,57 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     return _results(program, plan, traj, burn_in, info)
 
 
-def stable_dt(program: Program, shil=None) -> float:
-    """Default step (device time units) from the stability rule λ_max·dt ≤ :data:`STABILITY`.
+def coupling_scale(program: Program) -> float:
+    """RMS row norm ``s = √(mean_i Σ_j J_ij²)`` of the programmed couplings (device units): the
+    typical local field, the unit of the OIM protocol (1 when there are no couplings)."""
+    J = program.couplings
+    s = math.sqrt(float(J.multiply(J).sum()) / program.num_nodes) if J.nnz else 0.0
+    return s if s > 0 else 1.0
 
-    λ_max is bounded by Gershgorin: the largest coupling row sum plus the node's own stiffness
-    (2K_s for ``oim``; |2c₂| plus the quartic stiffness 12c₄x² at twice the well position for
-    ``gauss``).  ``pbit`` sweeps have no step: 1.
+
+def oim_protocol(program: Program) -> tuple[Schedule, Schedule, float]:
+    """The default OIM SHIL schedule (device units), temperature schedule (model units) and run
+    time (device time units) for ``program``."""
+    s = coupling_scale(program)
+    knots, values = zip(*OIM_SHIL_KNOTS)
+    shil = Schedule.piecewise(knots, [v * s for v in values])
+    temperature = Schedule.linear(OIM_NOISE_START * s * program.scale, 0.0, OIM_NOISE_UNTIL)
+    return shil, temperature, OIM_RUN_TIME / s
+
+
+def spectral_norm(J) -> float:
+    """‖J‖₂ of a symmetric sparse matrix (largest |eigenvalue|), deterministic."""
+    n = J.shape[0]
+    if J.nnz == 0:
+        return 0.0
+    if n <= 64:
+        return float(np.abs(np.linalg.eigvalsh(J.toarray())).max())
+    return float(abs(spla.eigsh(J, k=1, which="LM", v0=np.ones(n), tol=1e-3, return_eigenvectors=False)[0]))
+
+
+def stable_dt(program: Program, shil=None) -> float:
+    """Default step (device time units) from the accuracy rule λ_max·dt ≤ :data:`STABILITY`.
+
+    λ_max ≤ ‖J‖₂ plus the node's own stiffness: 2·max K_s for ``oim``; |2c₂| plus the quartic
+    stiffness 12c₄x² at twice the well position for ``gauss``.  ``pbit`` sweeps have no step: 1.
     """
     cell = program.cell
     if cell == "pbit":
         return 1.0
-    J = program.couplings
-    row = np.asarray(abs(J).sum(axis=1)).ravel() if J.nnz else np.zeros(program.num_nodes)
     if cell == "oim":
-        shil_s = OIM_SHIL if shil is None else as_schedule(shil, "shil")
+        shil_s = oim_protocol(program)[0] if shil is None else as_schedule(shil, "shil")
         stiffness = 2 * max(abs(shil_s.start), abs(shil_s.stop), *(abs(v) for v in shil_s.values))
     else:
         c2, c4 = program.poly[:, 0], program.poly[:, 2]
         wells = np.sqrt(np.abs(c2) / (2 * np.where(c4 > 0, c4, np.inf)))
-        stiffness = np.abs(2 * c2) + 12 * c4 * (2 * wells + 1) ** 2
-    return STABILITY[cell] / max(float(np.max(row + stiffness)), 1e-12)
+        stiffness = float(np.max(np.abs(2 * c2) + 12 * c4 * (2 * wells + 1) ** 2))
+    return STABILITY[cell] / max(spectral_norm(program.couplings) + stiffness, 1e-12)
 
 
 def _plan(program, num_reads, steps, run_time, dt, temperature, shil, integrator, record_every, init, rng) -> RunPlan:
     cell = program.cell
-    shil_s = (OIM_SHIL if shil is None else as_schedule(shil, "shil")) if cell == "oim" else Schedule.constant(0.0)
+    default_shil, default_temperature, default_time = oim_protocol(program) if cell == "oim" else (None, None, None)
+    shil_s = (default_shil if shil is None else as_schedule(shil, "shil")) if cell == "oim" else Schedule.constant(0.0)
     if dt is None:
         dt = stable_dt(program, shil)
     if not (dt > 0 and math.isfinite(dt)):
@@ -120,18 +149,13 @@ def _plan(program, num_reads, steps, run_time, dt, temperature, shil, integrator
             raise RunError("p-bit runs count sweeps: give steps, not run_time")
         steps = math.ceil(run_time / dt)
     if steps is None:
-        steps = math.ceil(OIM_RUN_TIME / dt) if cell == "oim" else DEFAULT_STEPS[cell]
+        steps = math.ceil(default_time / dt) if cell == "oim" else DEFAULT_STEPS[cell]
     if steps < 1:
         raise RunError(f"steps must be ≥ 1, got {steps}")
-    if temperature is None:
-        if cell == "oim":
-            row = np.asarray(abs(program.couplings).sum(axis=1)).ravel()
-            t0 = OIM_NOISE_START * float(row.mean()) * program.scale
-            temp_s = Schedule.linear(t0, 0.0, OIM_NOISE_UNTIL)
-        else:
-            temp_s = Schedule.constant(program.default_temperature)
-    else:
+    if temperature is not None:
         temp_s = as_schedule(temperature, "temperature")
+    else:
+        temp_s = default_temperature if cell == "oim" else Schedule.constant(program.default_temperature)
     temps = temp_s.sample(steps) / program.scale
     if np.any(temps < 0):
         raise RunError("temperature must be non-negative throughout the run")

@@ -95,8 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", "-b", default="auto", help="runtime backend (default: auto)")
     p.add_argument("--seed", "-s", type=int, default=1, help="seed (default 1)")
     p.add_argument("--quick", action="store_true",
-                   help=f"{demo.QUICK_READS} replicas of {demo.QUICK_RUN_TIME:g}/K instead of "
-                   f"{demo.NUM_READS} of {demo.RUN_TIME:g}/K")
+                   help=f"{demo.QUICK_READS} replicas instead of {demo.NUM_READS}")
     p.set_defaults(func=_demo)
     return parser
 
@@ -202,9 +201,9 @@ def _save_result(result: SampleSet, path: Path) -> Path:
 def _demo(args: argparse.Namespace) -> int:
     from sdk import demo
 
-    reads, run_time = (demo.QUICK_READS, demo.QUICK_RUN_TIME) if args.quick else (demo.NUM_READS, demo.RUN_TIME)
+    reads = demo.QUICK_READS if args.quick else demo.NUM_READS
     outcome = demo.run_demo(args.instance, device=args.device, backend=args.backend, num_reads=reads,
-                            run_time=run_time, seed=args.seed, out_dir=args.out)
+                            seed=args.seed, out_dir=args.out)
     print(_demo_summary(outcome))
     return 0
 

@@ -1,14 +1,9 @@
 """The ``sonq demo`` job: MaxCut on a shipped Gset file, solved on the emulated OIM chip.
 
-Compile the instance for ``oim1024``, anneal 64 replicas with the runtime's OIM protocol (SHIL
-ramped to K over the first half of the run, noise ramped to zero by two thirds, SHIL raised to 3K
-over the last third so the phases binarize for readout), and report the best cut, its energy, the success probability
-with its Wilson interval and the time to solution TTS99 in chip time.  Energy traces go to a PNG.
-
-The run lasts :data:`RUN_TIME` ``/K`` rather than the runtime's default 20/K.  Measured on
-``random_n100.rudy`` (128 replicas, seed 3, numba backend), the fraction of replicas reaching
-the best cut (345) was 2.3% at 20/K, 8.6% at 50/K, 26% at 100/K and 34% at 200/K (64 replicas):
-TTS99 ≈ 3960/K, 2560/K, 1540/K and 2190/K.  50/K keeps the demo to a few seconds of wall time.
+Compile the instance for ``oim1024``, anneal 64 replicas with the runtime's default OIM protocol
+(:func:`runtime.run.oim_protocol`: SHIL ramped up, noise ramped down, run time 100/s in units of the
+coupling scale s), and report the best cut, its energy, the success probability with its Wilson
+interval and the time to solution TTS99 in chip time.  Energy traces go to a PNG.
 """
 
 from __future__ import annotations
@@ -20,7 +15,7 @@ from pathlib import Path
 from compiler.compile import compile
 from compiler.program import Program
 from runtime.results import SampleSet
-from runtime.run import run, stable_dt
+from runtime.run import oim_protocol, run, stable_dt
 from sdk.analysis import ground_state_bruteforce, success_probability, tts99
 from sdk.interop import read_gset
 
@@ -28,10 +23,8 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "examples" / "data"
 SMALL_INSTANCE = DATA_DIR / "mc50_n20_1.rudy"     # 20 nodes: optimum checked by enumeration
 DEFAULT_INSTANCE = DATA_DIR / "random_n100.rudy"  # 100 nodes, G(n=100, p=0.1)
 DEVICE = "oim1024"
-RUN_TIME = 50.0        # anneal length in units of 1/K
 NUM_READS = 64
-QUICK_RUN_TIME = 20.0  # --quick: the runtime's default protocol length, fewer replicas
-QUICK_READS = 16
+QUICK_READS = 16       # --quick: fewer replicas
 TRACE_POINTS = 200     # recorded energies per replica for the plot
 EXACT_LIMIT = 20       # instances up to this size get their optimum by enumeration
 PLOT_NAME = "energy_traces.png"
@@ -74,7 +67,7 @@ class DemoOutcome:
 
 
 def run_demo(instance: str | Path = DEFAULT_INSTANCE, *, device: str = DEVICE, backend: str = "auto",
-             num_reads: int = NUM_READS, run_time: float = RUN_TIME, seed: int | None = 1,
+             num_reads: int = NUM_READS, seed: int | None = 1,
              out_dir: str | Path | None = None) -> DemoOutcome:
     """Solve a Gset MaxCut instance on an emulated OIM chip.
 
@@ -83,15 +76,14 @@ def run_demo(instance: str | Path = DEFAULT_INSTANCE, *, device: str = DEVICE, b
         device: an ``oim`` device name or YAML path.
         backend: runtime backend (``"auto"``: C, then Numba, then NumPy).
         num_reads: replicas annealed.
-        run_time: anneal length in units of 1/K (the chip's time unit).
         seed: seeds the initial phases and the noise.
         out_dir: directory for the energy-trace PNG (created if missing); None: no plot.
     """
     instance = Path(instance)
     model = read_gset(instance)
     program = compile(model, device)
-    steps = math.ceil(run_time / stable_dt(program))
-    result = run(program, backend, num_reads=num_reads, run_time=run_time, seed=seed,
+    steps = math.ceil(oim_protocol(program)[2] / stable_dt(program))
+    result = run(program, backend, num_reads=num_reads, seed=seed,
                  record_every=max(1, steps // TRACE_POINTS))
     exact = model.J.shape[0] <= EXACT_LIMIT
     target = ground_state_bruteforce(model)[1] if exact else result.best_energy
