@@ -21,6 +21,24 @@ import numpy as np
 from device_models.errors import ModelError
 
 
+def check_cores(cores, owner: str, layout: str) -> tuple[np.ndarray, ...]:
+    """Validate a train of cores shaped ``layout`` (first axis r_prev, last axis r_next): boundary
+    ranks 1 and matching neighbour ranks.  Returns the cores as a tuple of arrays."""
+    cores = tuple(np.asarray(c) for c in cores)
+    ndim = layout.count(",") + 1
+    if not cores:
+        raise ModelError(f"a {owner} needs at least one core, got none")
+    for k, c in enumerate(cores):
+        if c.ndim != ndim:
+            raise ModelError(f"core {k} must be {ndim}-dimensional {layout}, got shape {c.shape}")
+    if cores[0].shape[0] != 1 or cores[-1].shape[-1] != 1:
+        raise ModelError(f"boundary ranks must be 1, got r_0 = {cores[0].shape[0]}, r_d = {cores[-1].shape[-1]}")
+    for k in range(len(cores) - 1):
+        if cores[k].shape[-1] != cores[k + 1].shape[0]:
+            raise ModelError(f"rank mismatch between cores {k} and {k + 1}: {cores[k].shape} then {cores[k + 1].shape}")
+    return cores
+
+
 @dataclass(frozen=True, eq=False)
 class TensorTrain:
     """A tensor in TT format.
@@ -37,20 +55,7 @@ class TensorTrain:
     spectra: tuple[np.ndarray, ...] | None = None
 
     def __post_init__(self) -> None:
-        cores = tuple(np.asarray(c) for c in self.cores)
-        if not cores:
-            raise ModelError("a TensorTrain needs at least one core, got none")
-        for k, c in enumerate(cores):
-            if c.ndim != 3:
-                raise ModelError(f"core {k} must be 3-dimensional (r_prev, n, r_next), got shape {c.shape}")
-        if cores[0].shape[0] != 1 or cores[-1].shape[2] != 1:
-            raise ModelError(f"boundary ranks must be 1, got r_0 = {cores[0].shape[0]}, "
-                             f"r_d = {cores[-1].shape[2]}")
-        for k in range(len(cores) - 1):
-            if cores[k].shape[2] != cores[k + 1].shape[0]:
-                raise ModelError(f"rank mismatch between cores {k} and {k + 1}: "
-                                 f"{cores[k].shape} then {cores[k + 1].shape}")
-        object.__setattr__(self, "cores", cores)
+        object.__setattr__(self, "cores", check_cores(self.cores, "TensorTrain", "(r_prev, n, r_next)"))
 
     @property
     def ndim(self) -> int:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from compiler.tt.tensor_train import TensorTrain, block_sum_cores
+from compiler.tt.tensor_train import TensorTrain, block_sum_cores, check_cores
 from device_models.errors import ModelError
 
 
@@ -50,20 +50,7 @@ class TTMatrix:
     cores: tuple[np.ndarray, ...]
 
     def __post_init__(self) -> None:
-        cores = tuple(np.asarray(c) for c in self.cores)
-        if not cores:
-            raise ModelError("a TTMatrix needs at least one core, got none")
-        for k, c in enumerate(cores):
-            if c.ndim != 4:
-                raise ModelError(f"core {k} must be 4-dimensional (r_prev, m, n, r_next), got shape {c.shape}")
-        if cores[0].shape[0] != 1 or cores[-1].shape[3] != 1:
-            raise ModelError(f"boundary ranks must be 1, got r_0 = {cores[0].shape[0]}, "
-                             f"r_d = {cores[-1].shape[3]}")
-        for k in range(len(cores) - 1):
-            if cores[k].shape[3] != cores[k + 1].shape[0]:
-                raise ModelError(f"rank mismatch between cores {k} and {k + 1}: "
-                                 f"{cores[k].shape} then {cores[k + 1].shape}")
-        object.__setattr__(self, "cores", cores)
+        object.__setattr__(self, "cores", check_cores(self.cores, "TTMatrix", "(r_prev, m, n, r_next)"))
 
     @property
     def shape(self) -> tuple[int, int]:

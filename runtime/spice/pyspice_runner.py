@@ -159,11 +159,7 @@ class PySpiceRunner(AbstractRunner):
                     "(Debian/Ubuntu) or set NGSPICE_LIBRARY_PATH")
         return None
 
-    def run(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
-        reason = self.unavailable_reason()
-        if reason:
-            raise SpiceError(reason)
-        self.write_files(netlist, workdir)
+    def simulate(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
         source = str((workdir / NETLIST_NAME).resolve())
         if not set(source) <= SAFE_COMMAND_PATH:
             raise SpiceError(f"the in-process runner needs a working directory of letters, digits and "

@@ -38,16 +38,24 @@ class AbstractRunner(abc.ABC):
     def unavailable_reason(self) -> str | None:
         """``None`` when this runner can run here, else a sentence saying why not and how to fix it."""
 
-    @abc.abstractmethod
     def run(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
-        """Simulate ``netlist`` with its files written under ``workdir``."""
+        """Simulate ``netlist`` with its files written under ``workdir``.
 
-    @staticmethod
-    def write_files(netlist: Netlist, workdir: Path) -> None:
+        Raises:
+            SpiceError: the runner cannot run here, or ngspice failed (with its own message).
+        """
+        reason = self.unavailable_reason()
+        if reason:
+            raise SpiceError(reason)
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / NETLIST_NAME).write_text(netlist.text)
         for name, content in netlist.files.items():
             (workdir / name).write_text(content)
+        return self.simulate(netlist, workdir)
+
+    @abc.abstractmethod
+    def simulate(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
+        """Run ``netlist``, already written to ``workdir/circuit.cir`` with its files."""
 
 
 class SubprocessRunner(AbstractRunner):
@@ -68,11 +76,7 @@ class SubprocessRunner(AbstractRunner):
                     "'sudo apt-get install ngspice' (Debian/Ubuntu) or put it on PATH")
         return None
 
-    def run(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
-        reason = self.unavailable_reason()
-        if reason:
-            raise SpiceError(reason)
-        self.write_files(netlist, workdir)
+    def simulate(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
         raw = workdir / RAW_NAME
         raw.unlink(missing_ok=True)
         try:
