@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -155,7 +156,8 @@ def _gauss_run(seed: int) -> np.ndarray:
 
 def test_parallel_processes_match_serial():
     serial = [_gauss_run(s) for s in (1, 2)]
-    with ProcessPoolExecutor(2) as pool:
+    # spawn, not fork: forking a process that holds JAX's or OpenMP's threads can deadlock.
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         parallel = list(pool.map(_gauss_run, (1, 2)))
     for a, b in zip(serial, parallel):
         np.testing.assert_array_equal(a, b)
