@@ -26,6 +26,14 @@ fi
 
 # --system-site-packages reuses scientific packages already installed for this Python.
 [ -x .venv/bin/python ] || python3 -m venv --system-site-packages .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev,jax]"
+log=.venv/setup-pip.log
+if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[dev,jax]"; } >"$log" 2>&1; then
+  cat "$log"
+  echo "setup: pip install failed (log above, also in $log)" >&2
+  exit 1
+fi
+c_status=$(.venv/bin/python -c 'import sdk; print(sdk.available_backends()["c"] or "ok")')
+if [ "$c_status" != "ok" ]; then
+  echo "setup: note: $c_status (the numba and numpy backends work without it)" >&2
+fi
 echo "setup: done ($(.venv/bin/python -c 'import sdk; print("sonq", sdk.__version__)'))"
