@@ -65,13 +65,6 @@ class EnergyIR:
             e = e + np.einsum("...ik,ik->...", powers, self.poly)
         return e
 
-    def gradient(self, x: np.ndarray) -> np.ndarray:
-        """∂E/∂x for real-valued states (..., n)."""
-        x = np.asarray(x, dtype=np.float64)
-        g = self.h + (self.J @ x.reshape(-1, self.n).T).T.reshape(x.shape)
-        c2, c3, c4 = self.poly.T
-        return g + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3
-
 
 def check_finite(name: str, values) -> None:
     """Raise :class:`NonFiniteError` naming the first NaN/inf entry of an array or sparse matrix."""

@@ -20,6 +20,9 @@ class CompileReport:
         time_unit: seconds per unit of emulator time (per sweep for p-bits).
         quantization_max_error: largest |programmed − ideal| coupling, relative to full scale.
         quantization_rms_error: RMS of the same over the nonzero couplings.
+        energy_error: RMS of (programmed − exact) energy over 256 random states, relative to the
+            spread (standard deviation) of the exact energy over those states: what scaling,
+            quantization and mismatch do to the landscape.
         clipped: pairs (i, j) (variable indices, i < j; ``-1`` is the reference oscillator)
             raised to the smallest programmable conductance g_min.
         dropped: pairs whose coupling quantized to zero and was not mapped.
@@ -36,6 +39,7 @@ class CompileReport:
     time_unit: float
     quantization_max_error: float = 0.0
     quantization_rms_error: float = 0.0
+    energy_error: float = 0.0
     clipped: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
     mismatch: float = 0.0
@@ -61,7 +65,7 @@ class CompileReport:
             f"  scale: 1 device unit = {self.scale:.6g} model energy units",
             f"  device noise ≙ temperature {self.thermal_temperature:.4g} (model units); time unit {self.time_unit:.4g} s",
             f"  quantization error (rel. to full scale): max {self.quantization_max_error:.3g}, "
-            f"RMS {self.quantization_rms_error:.3g}",
+            f"RMS {self.quantization_rms_error:.3g}; energy error {self.energy_error:.3g} (rel. RMS)",
             f"  clipped to g_min: {len(self.clipped)}; dropped (below one DAC step): {len(self.dropped)}",
         ]
         if self.mismatch:

@@ -70,10 +70,6 @@ class SampleSet:
     def best_energy(self) -> float:
         return float(self.energies[self.lowest_index])
 
-    def best_sample(self) -> dict:
-        """The lowest-energy sample as ``{label: value}``."""
-        return dict(zip(self.labels, self.best.tolist()))
-
     @property
     def cut_values(self) -> np.ndarray:
         """Cut weight of every sample (MaxCut models only): ``(W − E)/2``."""

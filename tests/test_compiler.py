@@ -138,3 +138,18 @@ def test_load_rejects_other_files(tmp_path):
     np.savez(path, a=np.zeros(2))
     with pytest.raises(sdk.ProgramFormatError):
         sdk.Program.load(path)
+
+
+def test_energy_error_measures_what_the_chip_lost():
+    r = np.random.default_rng(5)
+    J = np.triu(r.normal(size=(12, 12)), 1)
+    model = sdk.IsingModel(r.normal(size=12), J + J.T)
+    assert sdk.compile(model, "oim1024", quantize=False).report.energy_error < 1e-12
+    fine = sdk.compile(model, "oim1024").report.energy_error               # 8-bit DAC
+    raw = sdk.load_device("oim1024").to_dict()
+    raw.update(coupling={"g_max": 5e-6, "g_min": 0.0, "dac_bits": 3})
+    coarse = sdk.compile(model, sdk.DeviceSpec.from_dict(raw)).report.energy_error
+    assert 0 < fine < coarse < 0.5
+    raw.update(mismatch=0.2, coupling={"g_max": 5e-6, "g_min": 0.0, "dac_bits": 8})
+    spread = sdk.compile(model, sdk.DeviceSpec.from_dict(raw), mismatch_seed=1).report.energy_error
+    assert spread > 5 * fine
