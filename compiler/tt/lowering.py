@@ -1,4 +1,4 @@
-"""Lowering probabilistic TTs to pairwise Potts energies and then to one-hot Ising models.
+"""Lowering probabilistic TTs to pairwise Potts energies and then to binary (Ising) models.
 
 Chain of maps (energies in units of kT at inverse temperature β = 1, so ``p ∝ exp(−E)``):
 
@@ -7,11 +7,20 @@ Chain of maps (energies in units of kT at inverse temperature β = 1, so ``p ∝
    Zero probabilities become a finite hard-constraint energy (``hard_penalty`` above the largest
    finite energy of that table).  Every table is shifted so its minimum is 0; the shifts go into
    the offset, so all energy terms are ≥ 0.
-2. :func:`potts_to_ising`: variable v with q states becomes q bits ``x_{v,a} = (1 + s_{v,a})/2``
-   with the one-hot penalty ``λ(1 − Σ_a x_{v,a})²``.  A valid one-hot state has exactly the Potts
-   energy; breaking variable v's one-hot costs λ(k−1)² for k set bits, and since every Potts
-   term is ≥ 0, emptying v saves at most its ``ε_v^max`` — hence the rule
-   ``λ ≥ max_v ε_v^max + ln(N_vars/δ)/β`` (:func:`one_hot_penalty`) for an invalid-sample rate δ.
+2. :func:`potts_to_ising`: variable v with q states becomes a group of bits under an
+   *encoding* (one mechanism, :class:`BitEncoding`: codewords, an affine indicator map
+   ``[z = a] = T[a]·(1, b)`` and a penalty that is 0 exactly on codewords):
+
+   * ``"one_hot"``: q bits ``x_{v,a}``, penalty ``λ(1 − Σ_a x_{v,a})²``.  Breaking v's one-hot
+     costs λ(k−1)² for k set bits, and since every Potts term is ≥ 0, emptying v saves at most
+     its ``ε_v^max`` — hence the rule ``λ ≥ max_v ε_v^max + ln(N_vars/δ)/β``
+     (:func:`one_hot_penalty`) for an invalid-sample rate δ.
+   * ``"domain_wall"``: q − 1 bits ``b_1 ≥ b_2 ≥ … ≥ b_{q−1}`` (value = number of ones),
+     penalty ``λ Σ_k b_{k+1}(1 − b_k)`` (λ per "rise" 0→1), indicators ``[z = a] = b_a − b_{a+1}``
+     (b_0 = 1, b_q = 0).  Adjacent values differ by one bit flip through no invalid state, so
+     single-site samplers do not have to cross the penalty.  Exact bound (enumerated in the
+     tests): every bit state b satisfies ``E_Ising(b) ≥ E_Potts(z(b)) + Σ_v r_v(b)(λ − κ_v)``,
+     z(b) the leading-run repair and r_v the rises; the rule is :func:`domain_wall_penalty`.
 3. :func:`decode_spins`: spin samples back to Potts states, with invalid rows flagged
    (:func:`encode_states` is its inverse on valid states).
 """
@@ -160,48 +169,139 @@ def one_hot_penalty(potts: PottsModel, beta: float, delta: float) -> float:
     return float(potts.max_local_energy().max() + np.log(potts.num_variables / delta) / beta)
 
 
-def potts_to_ising(potts: PottsModel, penalty: float) -> IsingModel:
-    """One-hot Ising encoding of a Potts model with penalty λ (dimod's sign convention).
+@dataclass(frozen=True, eq=False)
+class BitEncoding:
+    """How a q-state variable becomes m bits ``b = (b_1..b_m)``; ``y = (1, b)`` below.
 
-    Bit ``x_{v,a} = (1 + s_{v,a})/2`` is 1 iff variable v takes value a; bits of v are contiguous,
-    in variable order, labelled ``(potts.labels[v], a)``.  QUBO before the spin map::
+    Attributes:
+        name: ``"one_hot"`` or ``"domain_wall"``.
+        codewords: (q, m) 0/1 array, the bits of each value.
+        indicator: (q, m + 1) affine map, ``[z = a] = indicator[a] · y`` on codewords.
+        penalty: (m + 1, m + 1) upper-triangular QUBO in y per unit λ: ``yᵀ penalty y`` is 0 on
+            codewords and ≥ 1 elsewhere.
+    """
 
-        offset + λN + Σ_{v,a} (U_v[a] − λ) x_{v,a} + Σ_v Σ_{a<b} 2λ x_{v,a} x_{v,b}
-               + Σ_{(u,v)} Σ_{a,b} P_uv[a,b] x_{u,a} x_{v,b}
+    name: str
+    codewords: np.ndarray
+    indicator: np.ndarray
+    penalty: np.ndarray
 
-    i.e. the Potts energy plus ``λ Σ_v (1 − Σ_a x_{v,a})²``.
+    @classmethod
+    def of(cls, encoding: str, q: int) -> "BitEncoding":
+        if encoding == "one_hot":
+            m = q
+            codewords = np.eye(q)
+            indicator = np.hstack([np.zeros((q, 1)), np.eye(q)])
+            penalty = np.triu(np.full((m + 1, m + 1), 2.0), k=1)  # (1 − Σx)² with x² = x
+            penalty[0, 1:] = 0.0
+            penalty[0, 0] = 1.0
+            penalty[np.arange(1, m + 1), np.arange(1, m + 1)] = -1.0
+        elif encoding == "domain_wall":
+            m = q - 1
+            codewords = (np.arange(m)[None, :] < np.arange(q)[:, None]).astype(float)
+            indicator = np.zeros((q, m + 1))  # y_0 = 1 = b_0, so [z = a] = y_a − y_{a+1}
+            indicator[np.arange(q), np.arange(q)] = 1.0
+            indicator[np.arange(m), np.arange(1, q)] = -1.0
+            penalty = np.zeros((m + 1, m + 1))  # Σ_{k=1}^{m−1} b_{k+1} − b_k b_{k+1}
+            k = np.arange(1, m)
+            penalty[k + 1, k + 1] = 1.0
+            penalty[k, k + 1] = -1.0
+        else:
+            raise ModelError(f"encoding must be 'one_hot' or 'domain_wall', got {encoding!r}")
+        return cls(encoding, codewords, indicator, penalty)
+
+    @property
+    def num_bits(self) -> int:
+        return self.codewords.shape[1]
+
+    @property
+    def bit_labels(self) -> range:
+        """Suffixes of the bit labels: the value a (one-hot), or k of b_k (domain wall)."""
+        return range(self.num_bits) if self.name == "one_hot" else range(1, self.num_bits + 1)
+
+
+def _encodings(potts: PottsModel, encoding: str) -> tuple[list[BitEncoding], np.ndarray]:
+    """Per-variable encodings and bit-group offsets (N + 1,)."""
+    codes = [BitEncoding.of(encoding, q) for q in potts.cardinalities]
+    return codes, np.concatenate([[0], np.cumsum([c.num_bits for c in codes])]).astype(np.int64)
+
+
+def domain_wall_penalty(potts: PottsModel, beta: float, delta: float) -> float:
+    """Rule ``λ = max_v κ_v + ln(Σ_v M_v/δ)/β`` for the domain-wall encoding (rigorous).
+
+    ``κ_v = max U_v + (1 + ⌊(q_v−1)/2⌋)·Σ_{w∼v} max P_vw`` and ``M_v = 2^{q_v−2} − 1`` (the
+    number of invalid bit patterns of v sharing one leading run of ones).  Every bit state b obeys
+    ``E_Ising(b) ≥ E_Potts(z(b)) + Σ_v r_v(λ − κ_v)`` (z(b): each variable's value read off its
+    leading run of ones; r_v: the number of 0→1 rises in v's bits), so the invalid weight is at
+    most ``Z·(Π_v(1 + M_v e^{−β(λ−κ_v)}) − 1) ≤ Z(e^δ − 1)`` and P(invalid) ≤ 1 − e^{−δ} ≤ δ.
+    Requires every table ≥ 0 (as the builders here make them).
+    """
+    if not (beta > 0 and np.isfinite(beta)):
+        raise ModelError(f"beta must be positive and finite, got {beta!r}")
+    if not 0 < delta < 1:
+        raise ModelError(f"delta must lie in (0, 1), got {delta!r}")
+    q = np.asarray(potts.cardinalities)
+    pair_max = np.zeros(q.size)
+    for (u, v), t in potts.pairwise.items():
+        pair_max[u] += t.max()
+        pair_max[v] += t.max()
+    kappa = np.array([u.max() for u in potts.unary]) + (1 + (q - 1) // 2) * pair_max
+    # all q ≤ 2 leaves no invalid state (any λ is exact); count 1 then to keep the rule defined
+    invalid_codes = max(np.maximum(2.0 ** (q - 2) - 1, 0).sum(), 1.0)
+    return float(kappa.max() + np.log(invalid_codes / delta) / beta)
+
+
+def potts_to_ising(potts: PottsModel, penalty: float, encoding: str = "one_hot") -> IsingModel:
+    """Binary encoding of a Potts model with penalty λ as an Ising model (dimod's convention).
+
+    Bits of variable v are contiguous, in variable order, labelled ``(potts.labels[v], a)`` with
+    a the value (``"one_hot"``, q bits) or k of b_k (``"domain_wall"``, q − 1 bits).  With
+    ``y_v = (1, b_v)`` and the encoding's indicator map ``T_v`` (:class:`BitEncoding`), the QUBO is
+
+        offset + Σ_v [U_vᵀ T_v y_v + λ y_vᵀ C_v y_v] + Σ_{(u,v)} y_uᵀ (T_uᵀ P_uv T_v) y_v
+
+    (C_v the encoding's penalty): the Potts energy on codewords, plus λ·(violations) elsewhere.
+    One-hot gives ``λ(1 − Σ_a x_{v,a})²``; domain wall ``λ Σ_k b_{k+1}(1 − b_k)``.
     """
     if not (penalty > 0 and np.isfinite(penalty)):
         raise ModelError(f"penalty must be positive and finite, got {penalty!r}")
-    start = np.concatenate([[0], np.cumsum(potts.cardinalities)])
+    codes, start = _encodings(potts, encoding)
     n = int(start[-1])
+
+    def index(v):  # global index of y_v: 0 for the constant, 1 + bit position for b
+        return np.concatenate([[0], 1 + np.arange(start[v], start[v + 1])])
+
     rows, cols, vals = [], [], []
-    for v, q in enumerate(potts.cardinalities):
-        idx = np.arange(start[v], start[v] + q)
-        rows.append(idx)
-        cols.append(idx)
-        vals.append(potts.unary[v] - penalty)
-        a, b = np.triu_indices(q, k=1)
-        rows.append(idx[a])
-        cols.append(idx[b])
-        vals.append(np.full(a.size, 2.0 * penalty))
+
+    def add(block, u, v):
+        i, j = np.nonzero(block)
+        rows.append(index(u)[i])
+        cols.append(index(v)[j])
+        vals.append(block[i, j])
+
+    for v, code in enumerate(codes):
+        block = penalty * code.penalty
+        block[0] += potts.unary[v] @ code.indicator
+        add(block, v, v)
     for (u, v), t in potts.pairwise.items():
-        a, b = np.indices(t.shape)
-        rows.append(start[u] + a.ravel())
-        cols.append(start[v] + b.ravel())
-        vals.append(t.ravel())
-    q = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
-    labels = tuple((lab, a) for lab, card in zip(potts.labels, potts.cardinalities) for a in range(card))
-    return QUBO(q.tocsr(), offset=potts.offset + penalty * potts.num_variables, labels=labels).to_ising()
+        add(codes[u].indicator.T @ t @ codes[v].indicator, u, v)
+    m = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(n + 1, n + 1)).tocsr()
+    m.sum_duplicates()
+    # fold the constant row/column: y_0 y_0 → offset, y_0 b_i and b_i y_0 → linear, b_i² = b_i
+    linear = np.asarray(m[0, 1:].todense()).ravel() + np.asarray(m[1:, 0].todense()).ravel()
+    q = m[1:, 1:] + sp.diags(linear)
+    labels = tuple((lab, a) for lab, code in zip(potts.labels, codes) for a in code.bit_labels)
+    return QUBO(q.tocsr(), offset=potts.offset + m[0, 0], labels=labels).to_ising()
 
 
 @dataclass(frozen=True, eq=False)
 class DecodedSamples:
-    """Potts states recovered from one-hot spin samples.
+    """Potts states recovered from spin samples.
 
     Attributes:
-        states: (m, N) integer states; −1 where a variable's one-hot group is broken.
-        valid: (m,) True where every group has exactly one bit set.
+        states: (m, N) integer states; −1 where a variable's bits are not a codeword.
+        valid: (m,) True where every variable's bits are a codeword.
     """
 
     states: np.ndarray
@@ -216,28 +316,29 @@ class DecodedSamples:
         return self.num_invalid / max(self.valid.shape[0], 1)
 
 
-def decode_spins(potts: PottsModel, spins) -> DecodedSamples:
-    """Decode spin samples (m, n) ∈ {−1, +1} of :func:`potts_to_ising`'s model."""
+def decode_spins(potts: PottsModel, spins, encoding: str = "one_hot") -> DecodedSamples:
+    """Decode spin samples (m, n) ∈ {−1, +1} of :func:`potts_to_ising`'s model (same encoding)."""
+    codes, start = _encodings(potts, encoding)
     s = np.asarray(spins)
     s = s.reshape(1, -1) if s.ndim == 1 else s
-    n = int(sum(potts.cardinalities))
-    if s.ndim != 2 or s.shape[1] != n:
-        raise ModelError(f"spins must have shape (m, {n}), got {np.shape(spins)}")
-    bits = s > 0
-    start = np.concatenate([[0], np.cumsum(potts.cardinalities)])
+    if s.ndim != 2 or s.shape[1] != start[-1]:
+        raise ModelError(f"spins must have shape (m, {start[-1]}), got {np.shape(spins)}")
+    bits = (s > 0).astype(np.float64)
     states = np.empty((s.shape[0], potts.num_variables), dtype=np.int64)
     ok = np.ones(s.shape[0], dtype=bool)
-    for v in range(potts.num_variables):
+    for v, code in enumerate(codes):
         group = bits[:, start[v]:start[v + 1]]
-        one = group.sum(axis=1) == 1
-        states[:, v] = np.where(one, group.argmax(axis=1), -1)
-        ok &= one
+        value = (group @ code.indicator[:, 1:].T + code.indicator[:, 0]).argmax(axis=1)
+        exact = (code.codewords[value] == group).all(axis=1)
+        states[:, v] = np.where(exact, value, -1)
+        ok &= exact
     return DecodedSamples(states, ok)
 
 
-def encode_states(potts: PottsModel, states) -> np.ndarray:
-    """One-hot spins (m, n) ∈ {−1, +1} (int8) of Potts states (m, N): the inverse of
+def encode_states(potts: PottsModel, states, encoding: str = "one_hot") -> np.ndarray:
+    """Spins (m, n) ∈ {−1, +1} (int8) of Potts states (m, N): the inverse of
     :func:`decode_spins` on valid samples (e.g. to start chip replicas from exact draws)."""
+    codes, start = _encodings(potts, encoding)
     z = np.asarray(states, dtype=np.int64)
     z = z.reshape(1, -1) if z.ndim == 1 else z
     q = np.asarray(potts.cardinalities)
@@ -245,9 +346,9 @@ def encode_states(potts: PottsModel, states) -> np.ndarray:
         raise ModelError(f"states must have shape (m, {q.size}), got {np.shape(states)}")
     if np.any((z < 0) | (z >= q)):
         raise ModelError(f"states must lie in 0..q_v − 1 for cardinalities {tuple(q)}")
-    start = np.concatenate([[0], np.cumsum(q)])
-    spins = -np.ones((z.shape[0], int(start[-1])), dtype=np.int8)
-    spins[np.arange(z.shape[0])[:, None], start[:-1] + z] = 1
+    spins = np.empty((z.shape[0], int(start[-1])), dtype=np.int8)
+    for v, code in enumerate(codes):
+        spins[:, start[v]:start[v + 1]] = 2 * code.codewords[z[:, v]] - 1
     return spins
 
 

@@ -10,6 +10,13 @@ exact draws (worst TV/tolerance 0.46); if it is not, the chains drift: a chip wi
 emission rows fails at 1.49× the tolerance (at 3000 sweeps it still passed, 0.90×).  Each replica is independent and stationary, so its window average has variance
 at most that of one draw: ``n_eff = R·S/τ`` with τ (records) from the indicator autocorrelation,
 which never drops below R when τ exceeds the window.
+
+The domain-wall encoding (q − 1 bits, b_1 ≥ b_2, value = number of ones) removes that barrier:
+neighbouring values differ by one bit flip through no invalid state, so single-site Gibbs mixes
+in ~10 sweeps (τ ≈ 1.3 records of 10 sweeps) even at the rigorous penalty λ = 15.45
+(exact P(invalid) 1.4e-6).  Its test starts from random spins on the C backend: 256 replicas,
+500 sweeps burn-in (~50 τ), 2000 recorded (every 10), n_eff = 3.9e4, worst TV/tolerance 0.44
+(0.29–0.44 over seeds) in ~2 s; chips with swapped transition / emission rows fail at 20.6× / 15.7×.
 """
 
 import time
@@ -21,11 +28,13 @@ import scipy.sparse as sp
 import sdk
 from compiler.tt import (HMM, TTDistribution, decode_spins, encode_states, gaussian_lattice_mpo,
                          gaussian_model_from_mpo, hmm_to_potts, mess3, one_hot_penalty, potts_to_ising)
+from compiler.tt.lowering import domain_wall_penalty
 from sdk.analysis import indicator_autocorrelation_time
 
 LENGTH = 6
 REPLICAS, SWEEPS, RECORD_EVERY = 1024, 9000, 90
 INVALID_TARGET = 0.01
+DW_REPLICAS, DW_BURN_IN, DW_SWEEPS, DW_RECORD_EVERY = 256, 500, 2000, 10
 
 
 def torus_precision_direct(rows, cols, mass, coupling):
@@ -69,6 +78,12 @@ def sample_mess3_on_chip(chip_hmm: HMM, exact_hmm: HMM):
     decoded = decode_spins(potts, result.samples)
     tau = indicator_autocorrelation_time(decoded.states, REPLICAS, potts.cardinalities)
     n_eff = REPLICAS * (SWEEPS // RECORD_EVERY) / tau
+    return decoded.invalid_fraction, n_eff, worst_marginal_ratio(decoded, exact, n_eff)
+
+
+def worst_marginal_ratio(decoded, exact: TTDistribution, n_eff: float) -> float:
+    """Worst TV/tolerance over the 12 single-site, 11 interleaved neighbour and 10 (h_k, h_{k+1}),
+    (x_k, x_{k+1}) pair marginals of the valid decoded samples."""
     z = decoded.states[decoded.valid]
     ratios = []
     for v, p in enumerate(exact.marginals()):  # h_1, x_1, h_2, x_2, …: sites 2k and 2k+1
@@ -79,7 +94,31 @@ def sample_mess3_on_chip(chip_hmm: HMM, exact_hmm: HMM):
         counts = np.zeros_like(p)
         np.add.at(counts, (z[:, v], z[:, w]), 1)
         ratios.append(sdk.total_variation(counts / len(z), p) / sdk.tv_tolerance(p.ravel(), n_eff))
-    return decoded.invalid_fraction, n_eff, max(ratios)
+    return max(ratios)
+
+
+def broken_mess3(swap: str) -> HMM:
+    hmm = mess3()
+    m, e = hmm.transition, hmm.emission
+    return HMM(m[[1, 0, 2]], e) if swap == "transition" else HMM(m, e[[1, 0, 2]])
+
+
+def sample_mess3_domain_wall(chip_hmm: HMM, exact_hmm: HMM):
+    """Domain-wall encoding of ``chip_hmm`` (L = 6, rigorous penalty 15.45) on pbit256, random
+    start, C backend; returns (invalid fraction, τ in records, n_eff, worst TV/tolerance)."""
+    potts = hmm_to_potts(exact_hmm, LENGTH)
+    penalty = domain_wall_penalty(potts, beta=1.0, delta=INVALID_TARGET)
+    # 10-bit DAC: max error 4.8e-4 of full scale; programmed vs exact Boltzmann TV 0.0038 over
+    # all 3^12 valid states (one-hot: 0.0056) — the domain-wall couplings span a smaller range.
+    ising = potts_to_ising(hmm_to_potts(chip_hmm, LENGTH), penalty, encoding="domain_wall")
+    program = sdk.compile(ising, "pbit256", quantize=True)
+    result = sdk.run(program, backend="c", num_reads=DW_REPLICAS, steps=DW_BURN_IN + DW_SWEEPS,
+                     temperature=1.0, seed=11, record_every=DW_RECORD_EVERY, burn_in=DW_BURN_IN)
+    decoded = decode_spins(potts, result.samples, encoding="domain_wall")
+    tau = indicator_autocorrelation_time(decoded.states, DW_REPLICAS, potts.cardinalities)
+    n_eff = DW_REPLICAS * (DW_SWEEPS // DW_RECORD_EVERY) / tau
+    exact = TTDistribution(exact_hmm.joint_tt(LENGTH))
+    return decoded.invalid_fraction, tau, n_eff, worst_marginal_ratio(decoded, exact, n_eff)
 
 
 def test_mess3_on_pbit256_matches_exact_tt_marginals():
@@ -97,7 +136,23 @@ def test_mess3_check_fails_for_a_wrong_chip_model(swap):
     distribution unchanged (a relabelling of hidden states) but not the (h_k, x_k) pairs.  A chip
     programmed with either must fail the check."""
     hmm = mess3()
-    m, e = hmm.transition, hmm.emission
-    broken = HMM(m[[1, 0, 2]], e) if swap == "transition" else HMM(m, e[[1, 0, 2]])
-    _, _, worst = sample_mess3_on_chip(broken, hmm)
+    _, _, worst = sample_mess3_on_chip(broken_mess3(swap), hmm)
+    assert worst > 1.0
+
+
+def test_mess3_domain_wall_from_random_start_matches_exact_tt_marginals():
+    start = time.perf_counter()
+    hmm = mess3()
+    invalid, tau, n_eff, worst = sample_mess3_domain_wall(hmm, hmm)
+    elapsed = time.perf_counter() - start
+    assert invalid < INVALID_TARGET
+    assert tau < (DW_SWEEPS // DW_RECORD_EVERY) / 20  # the window closes: chains decorrelate
+    assert n_eff > 20 * DW_REPLICAS
+    assert worst <= 1.0
+    assert elapsed < 30.0
+
+
+@pytest.mark.parametrize("swap", ["transition", "emission"])
+def test_mess3_domain_wall_check_fails_for_a_wrong_chip_model(swap):
+    _, _, _, worst = sample_mess3_domain_wall(broken_mess3(swap), mess3())
     assert worst > 1.0

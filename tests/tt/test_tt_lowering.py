@@ -1,4 +1,4 @@
-"""HMM/TT → Potts → one-hot Ising, checked exactly by enumeration."""
+"""HMM/TT → Potts → one-hot / domain-wall Ising, checked exactly by enumeration."""
 
 import itertools
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from compiler.models.ising import IsingModel
-from compiler.tt import (HMM, TensorTrain, TTDistribution, decode_spins, encode_states, hmm_to_potts,
-                         mess3,
-                         one_hot_penalty, potts_to_ising, tt_to_potts)
+from compiler.tt import (HMM, PottsModel, TensorTrain, TTDistribution, decode_spins, encode_states,
+                         hmm_to_potts, mess3, one_hot_penalty, potts_to_ising, tt_to_potts)
+from compiler.tt.lowering import domain_wall_penalty
 from device_models.errors import ModelError
 
 
@@ -170,3 +170,114 @@ def test_encode_states_inverts_decode_spins():
     assert decoded.valid.all() and np.array_equal(decoded.states, z)
     with pytest.raises(ModelError, match="states must lie"):
         encode_states(potts, np.full(6, 3))
+
+
+# --- domain-wall encoding -------------------------------------------------------------------
+
+def random_potts(cards, pairs, seed):
+    """Random Potts model with every table ≥ 0 and minimum 0 (as the builders make them)."""
+    rng = np.random.default_rng(seed)
+    unary = tuple(np.r_[0.0, rng.random(q - 1) * 3] for q in cards)
+    pairwise = {}
+    for u, v in pairs:
+        t = rng.random((cards[u], cards[v])) * 2
+        pairwise[(u, v)] = t - t.min()
+    return PottsModel(tuple(cards), unary, pairwise, 0.7, tuple(range(len(cards))))
+
+
+def all_bits(n):
+    return ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(float)
+
+
+def test_domain_wall_codewords_and_round_trip():
+    potts = random_potts((3, 4, 5, 2), [(0, 1), (1, 2), (2, 3)], seed=0)
+    ising = potts_to_ising(potts, 5.0, encoding="domain_wall")
+    assert ising.num_variables == 2 + 3 + 4 + 1                         # q − 1 bits per variable
+    assert ising.labels[:3] == ((0, 1), (0, 2), (1, 1))                 # (label, k) for b_k
+    z = all_states(potts.cardinalities)
+    spins = encode_states(potts, z, encoding="domain_wall")
+    assert spins.shape == (len(z), 10)
+    np.testing.assert_array_equal(spins[:, :2][z[:, 0] == 1], [[1, -1]] * (z[:, 0] == 1).sum())  # b_1 ≥ b_2
+    decoded = decode_spins(potts, spins, encoding="domain_wall")
+    assert decoded.valid.all() and np.array_equal(decoded.states, z)
+    # neighbouring values differ by exactly one bit flip, both codewords valid
+    for q in (3, 4, 5):
+        one = potts_to_ising(random_potts((q,), [], 1), 1.0, "domain_wall")
+        assert one.num_variables == q - 1
+        codes = (encode_states(random_potts((q,), [], 1), np.arange(q)[:, None], "domain_wall") > 0)
+        assert np.all((codes[1:] != codes[:-1]).sum(axis=1) == 1)
+    bad = spins[:4].copy()
+    bad[:, 0], bad[:, 1] = -1, 1                                         # b_1 = 0, b_2 = 1: a rise
+    dec = decode_spins(potts, bad, encoding="domain_wall")
+    assert not dec.valid.any() and np.all(dec.states[:, 0] == -1)
+    np.testing.assert_array_equal(dec.states[:, 1:], z[:4, 1:])
+    with pytest.raises(ModelError, match="encoding"):
+        potts_to_ising(potts, 5.0, encoding="unary")
+
+
+def test_domain_wall_energy_is_potts_plus_penalty_and_bounded_below():
+    """All 2^9 bit states of a random Potts model with q = (3, 4, 5) on a triangle, λ = 4.
+
+    Proved and checked: with y_v = (1, b_v), the indicators ``ι_v[a] = b_a − b_{a+1}`` and
+    ``r_v`` = number of rises (0→1) in v's bits,
+
+    (i)   E_Ising(b) = F(ι(b)) + λ Σ_v r_v exactly, F the Potts energy with the tables contracted
+          against ι (multilinear) — so valid states (r = 0, ι one-hot) have exactly E_Potts;
+    (ii)  E_Ising(b) ≥ E_Potts(z(b)) + Σ_v r_v (λ − κ_v), z_v(b) the length of v's leading run of
+          ones and ``κ_v = max U_v + (1 + ⌊(q_v−1)/2⌋) Σ_w max P_vw``;
+    (iii) the κ_v correction is needed: some invalid states lie less than λ·r above E_Potts(z(b))
+          (indicators of −1 can make F(ι) smaller than every valid state's energy).
+    """
+    cards, lam = (3, 4, 5), 4.0
+    potts = random_potts(cards, [(0, 1), (1, 2), (0, 2)], seed=3)
+    ising = potts_to_ising(potts, lam, encoding="domain_wall")
+    bits = all_bits(9)
+    e = ising.energy(2 * bits - 1)
+    groups = np.split(bits, np.cumsum([q - 1 for q in cards])[:-1], axis=1)
+    iota, rises, lead = [], [], []
+    for g in groups:
+        y = np.hstack([np.ones((len(g), 1)), g, np.zeros((len(g), 1))])  # b_0 = 1, b_q = 0
+        iota.append(y[:, :-1] - y[:, 1:])
+        rises.append(((g[:, 1:] == 1) & (g[:, :-1] == 0)).sum(axis=1))
+        lead.append(np.argmin(y, axis=1) - 1)                            # leading ones after b_0
+    rises, lead = np.array(rises).T, np.array(lead).T
+    f = potts.offset + sum(iota[v] @ potts.unary[v] for v in range(3))
+    f = f + sum(np.einsum("na,ab,nb->n", iota[u], t, iota[v]) for (u, v), t in potts.pairwise.items())
+    np.testing.assert_allclose(e, f + lam * rises.sum(axis=1), atol=1e-12)          # (i)
+    valid = rises.sum(axis=1) == 0
+    assert valid.sum() == 3 * 4 * 5
+    np.testing.assert_allclose(e[valid], potts.energy(lead[valid]), atol=1e-12)
+    dec = decode_spins(potts, 2 * bits - 1, encoding="domain_wall")
+    np.testing.assert_array_equal(dec.valid, valid)
+    np.testing.assert_array_equal(dec.states[valid], lead[valid])
+    q = np.array(cards)
+    pair_max = np.zeros(3)
+    for (u, v), t in potts.pairwise.items():
+        pair_max[[u, v]] += t.max()
+    kappa = np.array([u.max() for u in potts.unary]) + (1 + (q - 1) // 2) * pair_max
+    bound = potts.energy(lead) + rises @ (lam - kappa)
+    assert np.all(e >= bound - 1e-12)                                                 # (ii)
+    assert np.any(e < potts.energy(lead) + lam * rises.sum(axis=1) - 0.5)            # (iii)
+
+
+def test_domain_wall_penalty_rule_bounds_the_invalid_probability():
+    """Mess3(0.05, 0.85), L = 3: all 2^12 domain-wall bit states at β = 1."""
+    potts = hmm_to_potts(mess3(0.05, 0.85), 3)
+    bits = all_bits(12)
+    g = bits.reshape(-1, 6, 2)
+    valid = (g[:, :, 0] >= g[:, :, 1]).all(axis=1)
+
+    def p_invalid(lam):
+        e = potts_to_ising(potts, penalty=lam, encoding="domain_wall").energy(2 * bits - 1)
+        w = np.exp(-(e - e.min()))
+        return w[~valid].sum() / w.sum()
+
+    lam = domain_wall_penalty(potts, beta=1.0, delta=0.01)
+    pair_max = potts.max_local_energy()                     # unary tables are 0 except h_1's
+    kappa = max(u.max() + 2 * (pm - u.max()) for u, pm in zip(potts.unary, pair_max))
+    assert lam == pytest.approx(kappa + np.log(6 / 0.01))
+    assert p_invalid(lam) <= 0.01
+    for delta in (0.3, 0.1, 1e-3):
+        assert p_invalid(domain_wall_penalty(potts, 1.0, delta)) <= delta
+    with pytest.raises(ModelError, match="delta"):
+        domain_wall_penalty(potts, beta=1.0, delta=0.0)
