@@ -7,15 +7,27 @@ found, relaxed by 0.5% of its magnitude; a read succeeds when it reaches the tar
 whole batches: ``t_batch · ln(0.01)/ln(1 − P)``, ``P = 1 − (1 − p)^READS`` the chance that a batch
 holds a success.  Peers are optional benchmark dependencies (the ``bench`` extra), never runtime
 ones; a peer that is missing or fails is reported, not hidden.
+
+Extropic's thrml runs the p-bit sampler's algorithm (block Gibbs, one block per colour) on the
+same colouring (SONQ's compiler's greedy one; thrml needs a proper colouring supplied by hand) and
+the same per-sweep geometric anneal, float32 on the CPU through JAX; its build and JIT times are
+reported, not counted.  It runs in a subprocess under ``THRML_BUDGET_S``, because on the dense SK
+graph (1024 colours, so 1024 one-spin blocks) it does not compile in any reasonable time.
+:func:`distribution` compares both samplers with the exact Boltzmann distribution of a 12-spin model.
 """
 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 import sdk
 from benchmarks import instances
@@ -34,6 +46,7 @@ class Outcome:
     seconds: float
     energies: np.ndarray | None
     note: str = ""
+    nodes: int = 0
 
 
 def _dense_upper(model: sdk.IsingModel) -> np.ndarray:
@@ -50,15 +63,123 @@ def sonq_oim(model, name):
     return res.samples, res.info["wall_time"]
 
 
-def sonq_pbit(model, name):
-    """SONQ's p-bit Gibbs sampler on the C backend, geometric anneal (β 0.1 → 3 per coupling RMS)."""
+def pbit_program(model) -> sdk.Program:
     device = sdk.load_device("pbit256").to_dict()
     device.update(name="pbit-bench", cells=max(256, model.h.shape[0]))
-    program = sdk.compile(model, sdk.DeviceSpec.from_dict(device))
+    return sdk.compile(model, sdk.DeviceSpec.from_dict(device))
+
+
+def pbit_anneal(program) -> sdk.Schedule:
+    """Geometric anneal from 10·s to s/3 (s the RMS local field, model units), as β 0.1 → 3 per s."""
     T = coupling_scale(program) * program.scale
-    res = sdk.run(program, "c", num_reads=READS, steps=SWEEPS, seed=SEED,
-                  temperature=sdk.Schedule.geometric(10 * T, T / 3))
+    return sdk.Schedule.geometric(10 * T, T / 3)
+
+
+def sonq_pbit(model, name):
+    """SONQ's p-bit Gibbs sampler on the C backend, geometric anneal (β 0.1 → 3 per coupling RMS)."""
+    program = pbit_program(model)
+    res = sdk.run(program, "c", num_reads=READS, steps=SWEEPS, seed=SEED, temperature=pbit_anneal(program))
     return res.samples, res.info["wall_time"]
+
+
+# --- Extropic thrml: block Gibbs on the same colouring, the same anneal --------------------------------
+
+THRML_BUDGET_S = 60  # per instance: build + JIT + two runs, in a subprocess killed at the limit
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _thrml_program(model, colors, beta=1.0):
+    """An IsingEBM of ``model`` (thrml: E = −β(Σ b s + Σ W s s), so b = −h, W = −J) and its block
+    sampling program with one block per colour of ``colors`` (a proper colouring: SONQ's compiler's)."""
+    import jax.numpy as jnp
+    from thrml import Block, SpinNode
+    from thrml.models import IsingEBM, IsingSamplingProgram
+
+    n = len(model.h)
+    J = sp.triu(sp.csr_matrix(model.J), 1).tocoo()
+    nodes = [SpinNode() for _ in range(n)]
+    ebm = IsingEBM(nodes, [(nodes[a], nodes[b]) for a, b in zip(J.row, J.col)],
+                   jnp.asarray(-model.h, dtype=jnp.float32), jnp.asarray(-J.data, dtype=jnp.float32),
+                   jnp.asarray(beta, dtype=jnp.float32))
+    colors = np.asarray(colors)[:n]
+    index = [np.flatnonzero(colors == c) for c in np.unique(colors)]
+    blocks = [Block([nodes[i] for i in idx]) for idx in index]
+    return IsingSamplingProgram(ebm, blocks, []), index
+
+
+def _to_spins(block_states, index, reads, n) -> np.ndarray:
+    spins = np.zeros((reads, n), dtype=np.int8)
+    for state, idx in zip(block_states, index):
+        spins[:, idx] = 2 * np.asarray(state, dtype=np.int8).reshape(reads, len(idx)) - 1
+    return spins
+
+
+def thrml_anneal(model, colors, temperatures, reads, seed):
+    """``reads`` chains of block Gibbs, one sweep (every colour block once) per temperature in
+    ``temperatures`` (model units), from random spins.  The program is built at β = 1 and its float
+    leaves (β·weights, β·biases) scaled by each sweep's β inside one ``lax.scan``; chains are
+    ``vmap``-ed.  Returns spins (reads, n) and the build, first-call (JIT + run) and warm-run seconds."""
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+    from thrml import sample_blocks
+
+    start = time.perf_counter()
+    program, index = _thrml_program(model, colors)
+    build = time.perf_counter() - start
+
+    def at_beta(beta):
+        return jax.tree.map(lambda x: x * beta if eqx.is_array(x) and jnp.issubdtype(x.dtype, jnp.floating) else x,
+                            program)
+
+    @eqx.filter_jit
+    def anneal(key, betas, init):
+        def chain(k, state):
+            def sweep(carry, inp):
+                state, sampler_state = carry
+                return sample_blocks(inp[0], state, [], at_beta(inp[1]), sampler_state), None
+            carry = (state, [s.init() for s in program.samplers])
+            return jax.lax.scan(sweep, carry, (jax.random.split(k, len(betas)), betas))[0][0]
+        return jax.vmap(chain)(jax.random.split(key, reads), init)
+
+    key = jax.random.key(seed)
+    init = [jax.random.bernoulli(jax.random.fold_in(key, c), 0.5, (reads, len(idx))) for c, idx in enumerate(index)]
+    betas = jnp.asarray(1.0 / np.asarray(temperatures), dtype=jnp.float32)
+    start = time.perf_counter()
+    jax.block_until_ready(anneal(jax.random.fold_in(key, 1_000_001), betas, init))
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    out = jax.block_until_ready(anneal(jax.random.fold_in(key, 1_000_002), betas, init))
+    run = time.perf_counter() - start
+    return _to_spins(out, index, reads, len(model.h)), build, first, run
+
+
+def _thrml_worker(name: str, out: str) -> None:
+    """Subprocess entry: anneal INSTANCES[name] with thrml and save spins and timings to ``out``."""
+    model = INSTANCES[name]()
+    program = pbit_program(model)
+    spins, build, first, run = thrml_anneal(model, program.colors, pbit_anneal(program).sample(SWEEPS), READS, SEED)
+    np.savez(out, spins=spins, build=build, first=first, run=run, colours=len(np.unique(program.colors)))
+
+
+def thrml_gibbs(model, name):
+    """Extropic thrml block Gibbs, same colouring and per-sweep anneal as ``sonq_pbit``; run in a
+    subprocess so a compile that does not finish within THRML_BUDGET_S can be stopped and reported."""
+    colours = len(np.unique(pbit_program(model).colors))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "thrml.npz"
+        try:
+            subprocess.run([sys.executable, "-m", "benchmarks.peers", "thrml", name, str(out)], cwd=ROOT,
+                           check=True, timeout=THRML_BUDGET_S, capture_output=True, text=True)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"did not build and JIT-compile within {THRML_BUDGET_S} s: a dense graph needs "
+                               f"{colours} one-spin colour blocks") from None
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError((exc.stderr.strip().splitlines() or ["failed"])[-1]) from None
+        d = np.load(out)
+        note = (f"{int(d['colours'])} colour blocks; not counted: build {float(d['build']):.1f} s, "
+                f"JIT {float(d['first']) - float(d['run']):.1f} s")
+        return d["spins"], float(d["run"]), note
 
 
 def dwave_sa(model, name):
@@ -127,6 +248,7 @@ SOLVERS = {
     "SONQ p-bit (c)": sonq_pbit,
     "dwave-samplers SA": dwave_sa,
     "openjij SA": openjij_sa,
+    "thrml block Gibbs (JAX CPU)": thrml_gibbs,
     "SB ballistic (torch CPU)": _sb("ballistic"),
     "SB discrete (torch CPU)": _sb("discrete"),
     "cim-optimizer CAC": _cim(True),
@@ -142,13 +264,14 @@ def run(log=print, solvers=SOLVERS, names=INSTANCES) -> list[Outcome]:
         model = build()
         for solver, fn in solvers.items():
             try:
-                spins, seconds = fn(model, name)
+                spins, seconds, *note = fn(model, name)
                 spins = np.where(np.asarray(spins) > 0, 1, -1)
                 energies = model.energy(spins)
-                out.append(Outcome(name, solver, seconds, energies))
+                out.append(Outcome(name, solver, seconds, energies, *note, nodes=len(model.h)))
                 log(f"  {name:14s} {solver:26s} {seconds:7.2f} s  best {energies.min():.0f}")
             except Exception as exc:  # noqa: BLE001 - a failing peer is reported in the table
-                out.append(Outcome(name, solver, math.nan, None, f"{type(exc).__name__}: {str(exc)[:70]}"))
+                out.append(Outcome(name, solver, math.nan, None, f"{type(exc).__name__}: {str(exc)[:110]}",
+                                   len(model.h)))
                 log(f"  {name:14s} {solver:26s} failed: {exc}")
     return out
 
@@ -162,12 +285,86 @@ def summarize(outcomes: list[Outcome]) -> list[dict]:
         target = best + TARGET_GAP * abs(best)
         for o in group:
             if o.energies is None:
-                rows.append({"instance": name, "solver": o.solver, "note": o.note})
+                rows.append({"instance": name, "solver": o.solver, "note": o.note, "nodes": o.nodes})
                 continue
             hits = int(np.sum(o.energies <= target + 1e-9))
             p = hits / len(o.energies)
             batch = 1 - (1 - p) ** len(o.energies)
             rows.append({"instance": name, "solver": o.solver, "seconds": o.seconds, "best": float(o.energies.min()),
                          "target": target, "p": p, "ci": sdk.wilson_interval(hits, len(o.energies)),
-                         "tts99": sdk.tts99(o.seconds, batch), "note": o.note})
+                         "tts99": sdk.tts99(o.seconds, batch), "note": o.note, "nodes": o.nodes,
+                         "mean": float(o.energies.mean())})
     return rows
+
+
+# --- Distribution agreement with an exact reference: a 12-spin model both samplers can enumerate ------
+
+DIST_SHAPE, DIST_T, DIST_CHAINS, DIST_WARMUP, DIST_SAMPLES, DIST_THIN = (3, 4), 1.0, 64, 100, 1000, 10
+
+
+def thrml_sample(model, colors, temperature, chains, warmup, samples, thin, seed):
+    """``chains`` chains of block Gibbs at fixed temperature (model units) with thrml's
+    ``sample_states``: ``warmup`` sweeps, then ``samples`` states ``thin`` sweeps apart.  Returns
+    spins (chains·samples, n) and the build, first-call and warm-run seconds."""
+    import equinox as eqx
+    import jax
+    from thrml import SamplingSchedule, sample_states
+
+    start = time.perf_counter()
+    program, index = _thrml_program(model, colors, beta=1.0 / temperature)
+    blocks = program.gibbs_spec.free_blocks
+    build = time.perf_counter() - start
+    schedule = SamplingSchedule(n_warmup=warmup, n_samples=samples, steps_per_sample=thin)
+
+    @eqx.filter_jit
+    def sample(key, init):
+        return jax.vmap(lambda k, s: sample_states(k, program, schedule, s, [], blocks))(
+            jax.random.split(key, chains), init)
+
+    key = jax.random.key(seed)
+    init = [jax.random.bernoulli(jax.random.fold_in(key, c), 0.5, (chains, len(idx))) for c, idx in enumerate(index)]
+    start = time.perf_counter()
+    jax.block_until_ready(sample(jax.random.fold_in(key, 1_000_001), init))
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    out = jax.block_until_ready(sample(jax.random.fold_in(key, 1_000_002), init))
+    run = time.perf_counter() - start
+    out = [np.asarray(o).reshape(-1, len(idx)) for o, idx in zip(out, index)]
+    return _to_spins(out, index, chains * samples, len(model.h)), build, first, run
+
+
+def distribution(log=print) -> tuple[list[dict], float]:
+    """TV distance to the exact Boltzmann distribution (and mean energy) of a ±1 spin glass on a 3×4
+    king's graph at T = DIST_T, for SONQ's p-bit sampler, thrml and independent exact draws of the
+    same count.  Returns the rows and the exact mean energy."""
+    model = instances.kings(*DIST_SHAPE)
+    states, p = sdk.exact_boltzmann(model, DIST_T)
+    mean_energy = float(p @ model.energy(states))
+    program = pbit_program(model)
+    sweeps = DIST_WARMUP + DIST_SAMPLES * DIST_THIN
+    rows = []
+
+    def add(name, spins, seconds, note=""):
+        tv = sdk.total_variation(p, sdk.empirical_distribution(spins))
+        rows.append({"sampler": name, "samples": len(spins), "seconds": seconds, "tv": tv,
+                     "energy": float(model.energy(spins).mean()), "note": note})
+        log(f"  {name:30s} TV {tv:.4f}  {seconds:.3g} s")
+
+    res = sdk.run(program, "c", num_reads=DIST_CHAINS, steps=sweeps, temperature=DIST_T, seed=SEED,
+                  record_every=DIST_THIN, burn_in=DIST_WARMUP)
+    add("SONQ p-bit (c)", res.samples, res.info["wall_time"], f"{DIST_CHAINS} chains × {sweeps} sweeps")
+    try:
+        spins, build, first, run = thrml_sample(model, program.colors, DIST_T, DIST_CHAINS, DIST_WARMUP,
+                                                DIST_SAMPLES, DIST_THIN, SEED)
+        add("thrml block Gibbs (JAX CPU)", spins, run,
+            f"{DIST_CHAINS} chains × {sweeps} sweeps; not counted: build {build:.1f} s, JIT {first - run:.1f} s")
+    except Exception as exc:  # noqa: BLE001 - a failing peer is reported in the table
+        rows.append({"sampler": "thrml block Gibbs (JAX CPU)", "note": f"{type(exc).__name__}: {str(exc)[:70]}"})
+        log(f"  thrml failed: {exc}")
+    draws = np.random.default_rng(SEED).choice(len(p), size=DIST_CHAINS * DIST_SAMPLES, p=p)
+    add("independent exact draws", states[draws], math.nan, "the floor: sampling noise alone at this count")
+    return rows, mean_energy
+
+
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "thrml":
+    _thrml_worker(sys.argv[2], sys.argv[3])

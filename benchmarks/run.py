@@ -1,25 +1,26 @@
-"""One command for every benchmark: ``python -m benchmarks.run [--no-peers] [--no-circuit] [--out BENCHMARKS.md]``.
+"""One command for every benchmark: ``python -m benchmarks.run [--no-peers] [--no-gaussian] [--no-circuit] [--out BENCHMARKS.md]``.
 
 Prints progress, then writes the report (commands, machine, versions, throughput table with the
 machine-limit estimate, peer table).  Peers are taken from whatever is importable: install them
 into the benchmark environment (``pip install dwave-samplers openjij simulated-bifurcation
-cim-optimizer torch``), never into SONQ's runtime dependencies.
+cim-optimizer torch thrml thermox``, or the ``bench`` extra), never into SONQ's runtime dependencies.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import math
 import platform
 import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_circuit, machine, peers, throughput
+from benchmarks import bench_circuit, gaussian, machine, peers, throughput
 
-NOT_COMPARED = ("Not yet compared (adapters not written): Extropic `thrml` block Gibbs against the p-bit sampler, and Normal Computing `thermox` / `numpy.linalg` on a 1000×1000 SPD covariance/solve; both install in the benchmark environment.")
 VERSIONED = ("numpy", "scipy", "numba", "cffi", "jax", "dwave-samplers", "openjij", "simulated-bifurcation",
-             "torch", "cim-optimizer")
+             "torch", "cim-optimizer", "thrml", "thermox")
+PBIT_PAIR = ("SONQ p-bit (c)", "thrml block Gibbs (JAX CPU)")
 
 
 def _versions() -> str:
@@ -59,10 +60,70 @@ def _peer_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def _gibbs_table(rows: list[dict]) -> list[str]:
+    """SONQ's p-bit sampler and thrml on each instance: spin updates per second and energies."""
+    lines = ["| instance | sampler | wall s | spin updates/s | × thrml | best energy | mean energy | note |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in dict.fromkeys(r["instance"] for r in rows):
+        pair = {r["solver"]: r for r in rows if r["instance"] == name and r["solver"] in PBIT_PAIR}
+        rate = {k: peers.READS * peers.SWEEPS * r["nodes"] / r["seconds"] for k, r in pair.items() if "p" in r}
+        for solver in PBIT_PAIR:
+            r = pair.get(solver)
+            if r is None:
+                continue
+            if "p" not in r:
+                lines.append(f"| {name} | {solver} | – | – | – | – | – | {r['note']} |")
+                continue
+            ratio = f"{rate[solver] / rate[PBIT_PAIR[1]]:.1f}" if PBIT_PAIR[1] in rate else "–"
+            lines.append(f"| {name} | {solver} | {r['seconds']:.2f} | {rate[solver]:.3g} | {ratio} | {r['best']:.0f} | "
+                         f"{r['mean']:.0f} | {r['note']} |")
+    return lines
+
+
+def _distribution_table(rows: list[dict], exact_energy: float) -> list[str]:
+    lines = ["| sampler | samples | wall s | TV distance to exact | mean energy (exact "
+             f"{exact_energy:.3f}) | note |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "tv" not in r:
+            lines.append(f"| {r['sampler']} | – | – | – | – | {r['note']} |")
+            continue
+        secs = "–" if math.isnan(r["seconds"]) else f"{r['seconds']:.3g}"
+        lines.append(f"| {r['sampler']} | {r['samples']} | {secs} | {r['tv']:.4f} | {r['energy']:.3f} | {r['note']} |")
+    return lines
+
+
+def _gaussian_text() -> list[str]:
+    g = gaussian
+    return [
+        f"`A = Q diag(λ) Qᵀ`, Q a seeded random orthogonal matrix, λ log-spaced on [1, {g.KAPPA:g}] (κ = {g.KAPPA:g});",
+        f"`b = A x*` with `x* ~ N(0, I)`.  Target: relative error `‖x̂ − x*‖/‖x*‖ ≤ {g.EPS:g}`.  Both samplers draw",
+        f"from `N(A⁻¹b, ½A⁻¹)` — thermox.linalg.solve's Ornstein–Uhlenbeck process `dx = −A(x − μ)dt + dW`;",
+        f"SONQ at T = {g.TEMPERATURE:g} (model units) — and estimate x by the sample mean.",
+        "",
+        f"- SONQ: `GaussianModel(A, b)` on a {g.N}-cell all-to-all gauss device (gauss8's spec with "
+        f"`cells={g.N}`), ideal",
+        f"  conductances, C backend, {g.REPLICAS} replicas from x = 0, Heun at λ_max·dt = 1 (the mean of a "
+        "linear SDE is exact at",
+        f"  any stable step), states recorded every {g.RECORD_EVERY} steps and pooled after {g.BURN_IN} steps "
+        "of burn-in.  Wall time",
+        "  to ε is the run's pro rata to the first record from which the running mean stays within ε; chip time",
+        "  is the device time of that many steps (time unit C/g_max = 1 ns) plus readout.",
+        "- thermox: samples doubled from 250 until the error is ≤ ε; that call timed again warm (same key, no",
+        "  JIT).  `associative_scan=False`: the associative scan took 18 s at 2000 samples here (sequential: 2 s).",
+        "- Covariance (`T·A⁻¹` to a stated relative error) is not compared: its error falls as",
+        "  `√((tr Σ)² / N)/‖Σ‖_F`, ≈ 4×10⁴ independent samples for 10% here, and the emulator would also need",
+        "  λ_max·dt ≈ 0.05 (at λ_max·dt = 1 Heun's stationary variance of the stiffest modes is ⅔ of the",
+        "  true one): 20× the steps per unit time and ~40× the independent samples of the solve, an hour or",
+        "  more of emulation on this machine against milliseconds for `numpy.linalg.inv`.",
+        "",
+    ]
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="BENCHMARKS.md")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-gaussian", action="store_true", help="skip the 1000×1000 SPD solve")
     ap.add_argument("--no-circuit", action="store_true", help="skip ngspice vs circuit emulator")
     args = ap.parse_args(argv)
     start = time.perf_counter()
@@ -75,6 +136,12 @@ def main(argv=None) -> None:
     if not args.no_peers:
         print(f"peers ({peers.READS} reads × {peers.SWEEPS} sweeps each):")
         peer_rows = peers.summarize(peers.run())
+        print(f"distribution agreement ({peers.DIST_SHAPE[0]}×{peers.DIST_SHAPE[1]} king's graph, T = {peers.DIST_T}):")
+        dist_rows, exact_energy = peers.distribution()
+    gauss_rows = []
+    if not args.no_gaussian:
+        print(f"Gaussian solve ({gaussian.N}×{gaussian.N} SPD, κ = {gaussian.KAPPA:g}, ε = {gaussian.EPS:g}):")
+        gauss_rows = gaussian.run()
     circuit_rows = []
     if not args.no_circuit:
         print("circuit level (ngspice vs emulator):")
@@ -110,7 +177,32 @@ def main(argv=None) -> None:
         "",
         *(_peer_table(peer_rows) if peer_rows else ["(peers not run: `--no-peers`)"]),
         "",
-        NOT_COMPARED,
+        "thrml runs the p-bit sampler's algorithm (block Gibbs, one block per colour) with the same colouring",
+        "(SONQ's compiler's greedy one: thrml needs a proper colouring supplied by hand) and the same per-sweep",
+        "geometric anneal (β from 0.1 to 3 per RMS local field), float32 through JAX on the CPU; its build and",
+        f"JIT-compile times are in the note, not in the wall time.  It runs in a subprocess stopped after {peers.THRML_BUDGET_S} s,",
+        "because on dense SK every spin needs its own colour, and 1024 one-spin blocks did not compile in 150 s",
+        "in a separate try (nor in 600 s while planning).",
+        "",
+        "## Sampling: SONQ's p-bit sampler vs thrml block Gibbs",
+        "",
+        f"Rows from the table above.  Spin updates/s = {peers.READS} chains × {peers.SWEEPS} sweeps × N / wall s.",
+        "",
+        *(_gibbs_table(peer_rows) if peer_rows else ["(peers not run: `--no-peers`)"]),
+        "",
+        f"Distribution agreement on a model small enough to enumerate: a ±1 spin glass on a "
+        f"{peers.DIST_SHAPE[0]}×{peers.DIST_SHAPE[1]} king's graph",
+        f"({peers.DIST_SHAPE[0] * peers.DIST_SHAPE[1]} spins, `instances.kings`), fixed T = {peers.DIST_T:g} "
+        f"(model units), {peers.DIST_CHAINS} chains from random spins, {peers.DIST_WARMUP} sweeps of warm-up, "
+        f"then {peers.DIST_SAMPLES} states",
+        f"{peers.DIST_THIN} sweeps apart per chain; total-variation distance of the empirical distribution to "
+        "`exact_boltzmann`.",
+        "",
+        *(_distribution_table(dist_rows, exact_energy) if peer_rows else ["(peers not run: `--no-peers`)"]),
+        "",
+        "## Gaussian: solving a 1000×1000 SPD system by sampling",
+        "",
+        *(_gaussian_text() + gaussian.table(gauss_rows) if gauss_rows else ["(not run: `--no-gaussian`)"]),
         "",
         "## Circuit level: ngspice vs the circuit emulator",
         "",
