@@ -157,6 +157,7 @@ def main(argv=None) -> None:
         f"{m.peak_flops / 1e9:.1f} Gflop/s (float64 dgemm, all cores), stream bandwidth {m.bandwidth / 1e9:.1f} GB/s.",
         f"- Versions: {_versions()}.",
         "- Other processes shared these cores during the run; rates are single measurements of ~1 s runs.",
+        "- Peers are optional: `pip install -e '.[bench]'` (a separate environment is wise: they pin their own jax).",
         "",
         "## Emulator throughput",
         "",
