@@ -108,6 +108,20 @@ def test_random_programs_run_in_ngspice(tmp_path_factory, seed, n):
     assert np.all(np.isfinite(vectors["v(n1)"])) and vectors["time"][-1] > 0
 
 
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(2, 4), design=st.sampled_from(["I", "P", "PL"]))
+def test_random_gauss_programs_run_in_ngspice(seed, n, design):
+    """Random M-matrices (so design P applies) with random drives, every gauss design."""
+    rng = np.random.default_rng(seed)
+    off = -np.triu(rng.random((n, n)), 1)
+    A = off + off.T
+    A += np.diag(np.abs(A).sum(axis=1) + rng.uniform(0.1, 1.0, n))
+    program = sdk.compile(sdk.GaussianModel(A, rng.normal(size=n)), GAUSS8L)
+    res = sdk.run(program, backend="spice", num_reads=1, steps=20, seed=seed, temperature=1.0,
+                  backend_options={"gauss_design": design})
+    assert res.samples.shape == (1, n) and np.all(np.isfinite(res.samples))
+
+
 def _netlist(text: str) -> Netlist:
     return Netlist(text, {}, (), ())
 
