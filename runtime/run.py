@@ -79,6 +79,9 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     start = time.perf_counter()
     traj = impl.simulate(plan, noise if noise is not None else SeededNoise(noise_seed))
     wall = time.perf_counter() - start
+    if not (np.all(np.isfinite(traj.final)) and np.all(np.isfinite(traj.states))):
+        raise RunError(f"the simulation diverged (non-finite node states) at dt = {plan.dt:.4g}; "
+                       f"the default step for this program is {stable_dt(program, shil):.4g}")
     info = {"backend": impl.name, "cell": program.cell, "device": program.device.name,
             "steps": plan.steps, "dt": plan.dt, "integrator": integrator, "seed": seed,
             "num_reads": num_reads, "wall_time": wall,

@@ -102,6 +102,13 @@ def test_bad_run_settings():
         sdk.run(prog, "numpy", num_reads=2, steps=10, noise=NoiseTape(np.zeros((5, 2, 8))))
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_diverging_run_is_an_error_not_nan_samples():
+    prog = sdk.compile(sdk.LangevinModel(quartic=1.0, quadratic=2.0, n=2), "gauss8")
+    with pytest.raises(sdk.RunError, match="diverged"):
+        sdk.run(prog, "numpy", num_reads=2, steps=50, dt=5.0, temperature=1.0, seed=0)
+
+
 def test_auto_backend_and_environment_override(monkeypatch):
     prog = _oim_program()
     monkeypatch.setenv("SONQ_BACKEND", "numpy")
