@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import sdk
+from benchmarks.instances import resized_device
 from runtime.run import STABILITY, stable_dt
 
 N, KAPPA, SEED = 1000, 100.0, 3
@@ -69,15 +70,9 @@ def numpy_solve(A, b, x) -> Row:
     return Row("numpy.linalg.solve", min(times), _rel(xh, x), "LU, float64 (best of 5)", note="exact baseline")
 
 
-def device(n: int = N) -> sdk.DeviceSpec:
-    spec = sdk.load_device("gauss8").to_dict()
-    spec.update(name=f"gauss{n}", cells=n)
-    return sdk.DeviceSpec.from_dict(spec)
-
-
 def sonq_dac(A, b, x) -> Row:
     """What the 12-bit DAC of gauss8 does to the system: the programmed system's exact solution."""
-    program = sdk.compile(sdk.GaussianModel(A, b), device(len(b)))
+    program = sdk.compile(sdk.GaussianModel(A, b), resized_device("gauss8", len(b)))
     Ap = (program.couplings.toarray() + np.diag(2 * program.poly[:, 0])) * program.scale
     bp = -program.fields * program.scale
     bias = _rel(np.linalg.solve(Ap, bp), x)
@@ -89,7 +84,7 @@ def sonq_dac(A, b, x) -> Row:
 
 def sonq_gauss(A, b, x) -> Row:
     start = time.perf_counter()
-    program = sdk.compile(sdk.GaussianModel(A, b), device(len(b)), quantize=False)
+    program = sdk.compile(sdk.GaussianModel(A, b), resized_device("gauss8", len(b)), quantize=False)
     dt = stable_dt(program) / STABILITY["gauss"]  # λ_max·dt = 1
     setup = time.perf_counter() - start
     res = sdk.run(program, "c", num_reads=REPLICAS, steps=STEPS, dt=dt, temperature=TEMPERATURE, seed=SEED,

@@ -49,8 +49,8 @@ def gset(name: str) -> sdk.MaxCutModel:
     return sdk.read_gset(GSET / f"{name}.txt")
 
 
-def oim_device(cells: int) -> sdk.DeviceSpec:
-    """The oim1024 chip, resized to hold ``cells`` oscillators (G42 has 2000 nodes)."""
-    spec = sdk.load_device("oim1024").to_dict()
-    spec.update(name=f"oim{cells}", cells=cells)
+def resized_device(shipped: str, cells: int) -> sdk.DeviceSpec:
+    """A shipped all-to-all chip with ``cells`` cells (e.g. oim1024 for G42's 2000 nodes)."""
+    spec = sdk.load_device(shipped).to_dict()
+    spec.update(name=f"{shipped}-{cells}", cells=cells)
     return sdk.DeviceSpec.from_dict(spec)

@@ -55,7 +55,7 @@ def _dense_upper(model: sdk.IsingModel) -> np.ndarray:
 
 def sonq_oim(model, name):
     """SONQ's OIM on the C backend; protocol scaled to the couplings' row RMS (see BENCHMARKS.md)."""
-    device = instances.oim_device(max(1024, model.h.shape[0]))
+    device = instances.resized_device("oim1024", max(1024, model.h.shape[0]))
     program = sdk.compile(model, device)
     # The runtime's default schedules over the common step budget, at the step where Heun is still
     # stable (λ_max·dt = 1, ten times the 0.1 accuracy rule): most anneal time per step.
@@ -64,9 +64,7 @@ def sonq_oim(model, name):
 
 
 def pbit_program(model) -> sdk.Program:
-    device = sdk.load_device("pbit256").to_dict()
-    device.update(name="pbit-bench", cells=max(256, model.h.shape[0]))
-    return sdk.compile(model, sdk.DeviceSpec.from_dict(device))
+    return sdk.compile(model, instances.resized_device("pbit256", max(256, model.h.shape[0])))
 
 
 def pbit_anneal(program) -> sdk.Schedule:

@@ -61,7 +61,8 @@ def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, pl
             records.append((qd, np.stack([np.arange(len(h)), np.arange(len(h))], axis=1)))
     J = apply_mismatch(J, spec.mismatch, mismatch_seed)
     colors = _colors(J)
-    physics = cell_physics(spec, node_conductance=_max_loading(J) * spec.coupling.g_max,
+    loading = _max_loading(J) * spec.coupling.g_max  # siemens per node, padding included
+    physics = cell_physics(spec, node_conductance=loading,
                            colours=int(colors.max()) + 1)
     report = CompileReport(
         device=spec.name, cell=spec.cell, num_variables=ir.n, cells_used=ir.n, scale=scaled.scale,
@@ -71,7 +72,7 @@ def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, pl
         clipped=_pairs(records, "clipped", scaled.reference, ir.n),
         dropped=_pairs(records, "dropped", scaled.reference, ir.n),
         mismatch=spec.mismatch, mismatch_seed=mismatch_seed if spec.mismatch else None,
-        warnings=_warnings(spec, J, physics.omega0),
+        warnings=_warnings(spec, loading, physics.omega0),
     )
     program = Program(spec, ir, J, h, poly, cells, scaled.scale, colors, physics, report, scaled.reference)
     report.energy_error = _energy_error(program)
@@ -125,10 +126,9 @@ def _pairs(records, what: str, reference: bool, n: int) -> list[tuple[int, int]]
     return out
 
 
-def _warnings(spec: DeviceSpec, J: sp.csr_matrix, omega0: float) -> list[str]:
+def _warnings(spec: DeviceSpec, loading: float, omega0: float) -> list[str]:
     notes = []
     if spec.cell == "oim":
-        loading = _max_loading(J) * spec.coupling.g_max
         limit = 2 * spec.components["capacitance"] * omega0
         if loading > LOADING_WARN_FRACTION * limit:
             notes.append(

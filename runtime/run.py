@@ -144,7 +144,7 @@ def _plan(program, num_reads, steps, run_time, dt, temperature, shil, integrator
     default_shil, default_temperature, default_time = oim_protocol(program) if cell == "oim" else (None, None, None)
     shil_s = (default_shil if shil is None else as_schedule(shil, "shil")) if cell == "oim" else Schedule.constant(0.0)
     if dt is None:
-        dt = stable_dt(program, shil)
+        dt = stable_dt(program, shil_s if cell == "oim" else None)
     if not (dt > 0 and math.isfinite(dt)):
         raise RunError(f"dt must be a positive number, got {dt!r}")
     if run_time is not None:
