@@ -17,14 +17,13 @@ from pathlib import Path
 import sdk
 from sdk.plots import plot_energy_traces
 
-DATA = Path(__file__).with_name("data")
 QUICK = os.environ.get("SONQ_EXAMPLE_QUICK") == "1"
 
 # (file, best known cut); the 20-node optimum was checked by enumeration.
-instance, best_known = (DATA / "mc50_n20_1.rudy", 62) if QUICK else (DATA / "mc50_n100_1.rudy", 1438)
+instance, best_known = ("mc50_n20_1", 62) if QUICK else ("mc50_n100_1", 1438)
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
 
-model = sdk.read_gset(instance)
+model = sdk.read_gset(sdk.datasets.instance_path(instance))
 program = sdk.compile(model, "oim1024")
 print(program.report)
 
@@ -38,5 +37,5 @@ print(f"best cut {result.cut_values.max():g} of best known {best_known} (energy 
 print(f"success {p:.3f} (95% Wilson {lo:.3f}–{hi:.3f}); {chip_time * 1e6:.3g} µs per anneal; "
       f"TTS99 {sdk.tts99(chip_time, p) * 1e6:.4g} µs; wall {result.info['wall_time']:.2f} s")
 path = plot_energy_traces(result, out_dir / "maxcut_energy_traces.png", target=target_energy,
-                          title=f"{instance.name} on oim1024")
+                          title=f"{instance} on oim1024")
 print(f"plot: {path}")

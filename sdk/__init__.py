@@ -21,12 +21,13 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           ground_state_bruteforce, indicator_autocorrelation_time,
                           integrated_autocorrelation_time, success_probability,
                           total_variation, tts99, tv_tolerance, wilson_interval)
+from sdk import datasets
 from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "compile", "run", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
+    "compile", "run", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
     "AbstractEnergyModel", "IsingModel", "QUBO", "MaxCutModel", "maxcut", "GaussianModel", "LangevinModel",
     "DeviceSpec", "list_devices", "load_device", "available_backends",
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",

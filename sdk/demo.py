@@ -17,11 +17,11 @@ from compiler.program import Program
 from runtime.results import SampleSet
 from runtime.run import oim_protocol, run, stable_dt
 from sdk.analysis import ground_state_bruteforce, success_probability, tts99
+from sdk.datasets import instance_path
 from sdk.interop import read_gset
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "examples" / "data"
-SMALL_INSTANCE = DATA_DIR / "mc50_n20_1.rudy"     # 20 nodes: optimum checked by enumeration
-DEFAULT_INSTANCE = DATA_DIR / "random_n100.rudy"  # 100 nodes, G(n=100, p=0.1)
+SMALL_INSTANCE = instance_path("mc50_n20_1")     # 20 nodes: optimum checked by enumeration
+DEFAULT_INSTANCE = instance_path("random_n100")  # 100 nodes, G(n=100, p=0.1)
 DEVICE = "oim1024"
 NUM_READS = 64
 QUICK_READS = 16       # --quick: fewer replicas

@@ -4,7 +4,6 @@ namespace per document."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ def _blocks(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("doc", [d for d in DOCS if _blocks(d)], ids=lambda d: d.name)
 def test_documented_python_runs(doc, tmp_path, monkeypatch):
-    shutil.copytree(ROOT / "examples" / "data", tmp_path / "examples" / "data")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict = {}
