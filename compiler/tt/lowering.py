@@ -27,6 +27,7 @@ Chain of maps (energies in units of kT at inverse temperature β = 1, so ``p ∝
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +87,38 @@ class PottsModel:
         for (u, v), t in self.pairwise.items():
             e += t[zz[:, u], zz[:, v]]
         return e if z.ndim == 2 else e[0]
+
+    def condition(self, observed: Mapping[int, int]) -> "PottsModel":
+        """The energy of the free variables with ``observed`` (variable index → state) clamped:
+        a pair term with one clamped end becomes a unary term of the other, terms of clamped
+        variables only go into the offset.  ``E'(z_free) = E(z_free, observed)`` exactly, so the
+        Boltzmann law of the result is the conditional law; free variables keep their order and
+        labels."""
+        fixed = {}
+        for v, s in dict(observed).items():
+            if not (int(v) == v and 0 <= v < self.num_variables):
+                raise ModelError(f"observed variable {v!r} is outside 0..{self.num_variables - 1}")
+            if not (int(s) == s and 0 <= s < self.cardinalities[int(v)]):
+                raise ModelError(f"observed state {s!r} of variable {v} is outside 0..{self.cardinalities[int(v)] - 1}")
+            fixed[int(v)] = int(s)
+        free = [v for v in range(self.num_variables) if v not in fixed]
+        if not free:
+            raise ModelError("every variable is observed: no free variable left")
+        index = {v: k for k, v in enumerate(free)}
+        unary = [self.unary[v].copy() for v in free]
+        offset = self.offset + sum(self.unary[v][s] for v, s in fixed.items())
+        pairwise = {}
+        for (u, v), t in self.pairwise.items():
+            if u in fixed and v in fixed:
+                offset += t[fixed[u], fixed[v]]
+            elif v in fixed:
+                unary[index[u]] += t[:, fixed[v]]
+            elif u in fixed:
+                unary[index[v]] += t[fixed[u], :]
+            else:
+                pairwise[(index[u], index[v])] = t
+        return PottsModel(tuple(self.cardinalities[v] for v in free), tuple(unary), pairwise, float(offset),
+                          tuple(self.labels[v] for v in free))
 
     def max_local_energy(self) -> np.ndarray:
         """``ε_v^max``: (n,) sum of the maxima of the tables that involve variable v."""

@@ -12,6 +12,7 @@ the scale is carried in logs (``log_partition_function``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -147,6 +148,42 @@ class TTDistribution:
         if m.sum() <= 0:
             raise ModelError(f"prefix {prefix.tolist()} has probability zero")
         return m / m.sum()
+
+    def condition(self, observed: Mapping[int, int]) -> "TTDistribution":
+        """``p(free sites | observed)``: the distribution of the sites not in ``observed``
+        (0-based site → symbol), in their original order, as a TT of length d − len(observed).
+
+        Exact: an observed site's core is sliced at its symbol, and the resulting matrix is
+        multiplied into the neighbouring free core (the one before it, or for leading observed
+        sites the first free one), rescaled to max 1 so long runs of observations neither
+        underflow nor overflow.  Clamping on a chip is then just lowering this distribution.
+        """
+        fixed = {}
+        for site, symbol in dict(observed).items():
+            if not (int(site) == site and 0 <= site < self.length):
+                raise ModelError(f"observed site {site!r} is outside 0..{self.length - 1}")
+            if not (int(symbol) == symbol and 0 <= symbol < self.tt.shape[int(site)]):
+                raise ModelError(f"observed symbol {symbol!r} at site {site} is outside 0..{self.tt.shape[int(site)] - 1}")
+            fixed[int(site)] = int(symbol)
+        if len(fixed) == self.length:
+            raise ModelError("every site is observed: no free site left to distribute")
+        cores: list[np.ndarray] = []
+        carry = np.eye(1)  # product of the observed slices before the first free core
+        for k, c in enumerate(self.tt.cores):
+            if k not in fixed:
+                cores.append(np.einsum("ab,bic->aic", carry, c) if not cores else c)
+                continue
+            m = c[:, fixed[k], :]
+            if cores:
+                merged = np.einsum("aib,bc->aic", cores[-1], m)
+                cores[-1] = merged / max(merged.max(), np.finfo(float).tiny)
+            else:
+                carry = carry @ m
+                carry = carry / max(carry.max(), np.finfo(float).tiny)
+        try:
+            return TTDistribution(TensorTrain(tuple(cores)))
+        except ModelError as exc:  # the cores are nonnegative and finite: only Z = 0 is left
+            raise ModelError(f"the observations {fixed} have probability zero") from exc
 
     def sample(self, num_samples: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Exact ancestral samples of p: (num_samples, d) integer array.

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 import sdk
 from compiler.tt import (HMM, TTDistribution, decode_spins, encode_states, gaussian_lattice_mpo,
                          gaussian_model_from_mpo, hmm_to_potts, mess3, one_hot_penalty, potts_to_ising)
-from compiler.tt.lowering import domain_wall_penalty
+from compiler.tt.lowering import PottsModel, domain_wall_penalty
 from sdk.analysis import indicator_autocorrelation_time
 
 LENGTH = 6
@@ -83,14 +83,15 @@ def sample_mess3_on_chip(chip_hmm: HMM, exact_hmm: HMM):
 
 
 def worst_marginal_ratio(decoded, exact: TTDistribution, n_eff: float) -> float:
-    """Worst TV/tolerance over the 12 single-site, 11 interleaved neighbour and 10 (h_k, h_{k+1}),
-    (x_k, x_{k+1}) pair marginals of the valid decoded samples."""
+    """Worst TV/tolerance over the single-site marginals and the pair marginals of sites 1 and 2
+    apart of the valid decoded samples (for the interleaved Mess3 chain h_1, x_1, h_2, …: 12 single
+    sites, 11 (h_k, x_k), (x_k, h_{k+1}) pairs and 10 (h_k, h_{k+1}), (x_k, x_{k+1}) pairs)."""
     z = decoded.states[decoded.valid]
+    d = exact.length
     ratios = []
-    for v, p in enumerate(exact.marginals()):  # h_1, x_1, h_2, x_2, …: sites 2k and 2k+1
+    for v, p in enumerate(exact.marginals()):
         ratios.append(sdk.total_variation(np.bincount(z[:, v], minlength=3) / len(z), p) / sdk.tv_tolerance(p, n_eff))
-    # (h_k, x_k), (x_k, h_{k+1}) and (h_k, h_{k+1}), (x_k, x_{k+1})
-    for v, w in [(v, v + 1) for v in range(2 * LENGTH - 1)] + [(v, v + 2) for v in range(2 * LENGTH - 2)]:
+    for v, w in [(v, v + 1) for v in range(d - 1)] + [(v, v + 2) for v in range(d - 2)]:
         p = exact.pair_marginal(v, w)
         counts = np.zeros_like(p)
         np.add.at(counts, (z[:, v], z[:, w]), 1)
@@ -104,22 +105,27 @@ def broken_mess3(swap: str) -> HMM:
     return HMM(m[[1, 0, 2]], e) if swap == "transition" else HMM(m, e[[1, 0, 2]])
 
 
-def sample_mess3_domain_wall(chip_hmm: HMM, exact_hmm: HMM):
-    """Domain-wall encoding of ``chip_hmm`` (L = 6, rigorous penalty 15.45) on pbit256, random
-    start, C backend; returns (invalid fraction, τ in records, n_eff, worst TV/tolerance)."""
-    potts = hmm_to_potts(exact_hmm, LENGTH)
+def sample_domain_wall(chip: PottsModel, potts: PottsModel, exact: TTDistribution):
+    """Domain-wall encoding of ``chip`` (penalty by the rigorous rule for ``potts``) on pbit256,
+    random start, C backend, checked against ``exact``; returns (invalid fraction, τ in records,
+    n_eff, worst TV/tolerance)."""
     penalty = domain_wall_penalty(potts, beta=1.0, delta=INVALID_TARGET)
-    # 10-bit DAC: max error 4.8e-4 of full scale; programmed vs exact Boltzmann TV 0.0038 over
-    # all 3^12 valid states (one-hot: 0.0056) — the domain-wall couplings span a smaller range.
-    ising = potts_to_ising(hmm_to_potts(chip_hmm, LENGTH), penalty, encoding="domain_wall")
+    ising = potts_to_ising(chip, penalty, encoding="domain_wall")
     program = sdk.compile(ising, "pbit256", quantize=True)
     result = sdk.run(program, backend="c", num_reads=DW_REPLICAS, steps=DW_BURN_IN + DW_SWEEPS,
                      temperature=1.0, seed=11, record_every=DW_RECORD_EVERY, burn_in=DW_BURN_IN)
     decoded = decode_spins(potts, result.samples, encoding="domain_wall")
     tau = indicator_autocorrelation_time(decoded.states, DW_REPLICAS, potts.cardinalities)
     n_eff = DW_REPLICAS * (DW_SWEEPS // DW_RECORD_EVERY) / tau
-    exact = TTDistribution(exact_hmm.joint_tt(LENGTH))
     return decoded.invalid_fraction, tau, n_eff, worst_marginal_ratio(decoded, exact, n_eff)
+
+
+def sample_mess3_domain_wall(chip_hmm: HMM, exact_hmm: HMM):
+    """Mess3 (L = 6, rigorous penalty 15.45) through :func:`sample_domain_wall`.  10-bit DAC: max
+    error 4.8e-4 of full scale; programmed vs exact Boltzmann TV 0.0038 over all 3^12 valid
+    states (one-hot: 0.0056) — the domain-wall couplings span a smaller range."""
+    return sample_domain_wall(hmm_to_potts(chip_hmm, LENGTH), hmm_to_potts(exact_hmm, LENGTH),
+                              TTDistribution(exact_hmm.joint_tt(LENGTH)))
 
 
 def test_mess3_on_pbit256_matches_exact_tt_marginals():
@@ -153,4 +159,29 @@ def test_mess3_domain_wall_from_random_start_matches_exact_tt_marginals():
 @pytest.mark.parametrize("swap", ["transition", "emission"])
 def test_mess3_domain_wall_check_fails_for_a_wrong_chip_model(swap):
     _, _, _, worst = sample_mess3_domain_wall(broken_mess3(swap), mess3())
+    assert worst > 1.0
+
+
+OBSERVED = {1: 0, 5: 2, 11: 1}  # x_1 = 0, x_3 = 2, x_6 = 1
+
+
+def sample_clamped_mess3(chip_observed: dict):
+    """Mess3 with ``chip_observed`` symbols clamped in the chip's Potts model, checked against the
+    exact posterior given OBSERVED (the conditioned joint TT)."""
+    hmm = mess3()
+    potts = hmm_to_potts(hmm, LENGTH)
+    exact = TTDistribution(hmm.joint_tt(LENGTH)).condition(OBSERVED)
+    return sample_domain_wall(potts.condition(chip_observed), potts.condition(OBSERVED), exact)
+
+
+def test_mess3_clamped_on_observed_symbols_matches_exact_posterior():
+    """Clamping x_1, x_3, x_6 leaves 9 free variables; the chip samples their posterior."""
+    invalid, tau, n_eff, worst = sample_clamped_mess3(OBSERVED)
+    assert invalid < INVALID_TARGET
+    assert tau < (DW_SWEEPS // DW_RECORD_EVERY) / 20
+    assert worst <= 1.0
+
+
+def test_mess3_clamped_check_fails_for_other_observations():
+    _, _, _, worst = sample_clamped_mess3({**OBSERVED, 1: 1})
     assert worst > 1.0

@@ -281,3 +281,34 @@ def test_domain_wall_penalty_rule_bounds_the_invalid_probability():
         assert p_invalid(domain_wall_penalty(potts, 1.0, delta)) <= delta
     with pytest.raises(ModelError, match="delta"):
         domain_wall_penalty(potts, beta=1.0, delta=0.0)
+
+
+def test_clamped_hmm_potts_is_the_exact_posterior():
+    """Clamping observed symbols in the Potts model (`PottsModel.condition`) gives, by
+    enumeration, the same conditional law as conditioning the joint TT (`TTDistribution.condition`),
+    and its energy equals the full energy at the clamped states."""
+    hmm, length = mess3(0.05, 0.85), 4
+    observed = {1: 2, 5: 0, 6: 1}  # x_1, x_3 and h_4 (interleaved h_1, x_1, h_2, x_2, …)
+    potts = hmm_to_potts(hmm, length)
+    clamped = potts.condition(observed)
+    free = [v for v in range(potts.num_variables) if v not in observed]
+    assert clamped.labels == tuple(potts.labels[v] for v in free)
+    z = all_states(clamped.cardinalities)
+    full = np.empty((len(z), potts.num_variables), dtype=np.int64)
+    full[:, free] = z
+    for v, s in observed.items():
+        full[:, v] = s
+    np.testing.assert_allclose(clamped.energy(z), potts.energy(full), rtol=1e-13, atol=1e-12)
+    boltzmann = np.exp(-clamped.energy(z))
+    exact = TTDistribution(hmm.joint_tt(length)).condition(observed)
+    np.testing.assert_allclose(boltzmann / boltzmann.sum(), exact.probability(z), rtol=1e-11)
+
+
+def test_clamping_rejects_bad_observations():
+    potts = hmm_to_potts(mess3(), 2)
+    with pytest.raises(ModelError, match="observed variable 9"):
+        potts.condition({9: 0})
+    with pytest.raises(ModelError, match="observed state 3 of variable 1"):
+        potts.condition({1: 3})
+    with pytest.raises(ModelError, match="every variable is observed"):
+        potts.condition({0: 0, 1: 0, 2: 0, 3: 0})

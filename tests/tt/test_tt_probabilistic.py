@@ -198,3 +198,46 @@ def test_joint_tt_is_the_hidden_and_observed_joint():
     pi = hmm.initial
     np.testing.assert_allclose(joint.pair_marginal(0, 2), pi[:, None] * hmm.transition, rtol=1e-12)
     np.testing.assert_allclose(joint.pair_marginal(2, 3), pi[:, None] * hmm.emission, rtol=1e-12)
+
+
+@pytest.mark.parametrize("observed", [{0: 2}, {2: 1, 3: 0}, {0: 1, 5: 2}, {1: 0, 2: 2, 4: 1}])
+def test_condition_equals_bayes_by_enumeration(observed):
+    """p(free | observed) from `condition` equals p(word)/p(observed) over every completion."""
+    dist = mess3(0.05, 0.85).distribution(6)
+    cond = dist.condition(observed)
+    free = [k for k in range(6) if k not in observed]
+    assert cond.length == len(free)
+    completions = np.array(list(itertools.product(range(3), repeat=len(free))))
+    words = np.empty((len(completions), 6), dtype=np.int64)
+    words[:, free] = completions
+    for site, symbol in observed.items():
+        words[:, site] = symbol
+    joint = dist.probability(words)
+    np.testing.assert_allclose(cond.probability(completions), joint / joint.sum(), rtol=1e-12)
+
+
+def test_condition_survives_long_observed_runs():
+    """600 observed symbols before and after one free site: no underflow, and the free site's
+    law matches the 1-site marginal computed by the (rescaled) environments."""
+    hmm = mess3(0.05, 0.85)
+    dist = hmm.distribution(1201)
+    word = dist.sample(1, seed=4)[0]
+    observed = {k: int(s) for k, s in enumerate(word) if k != 600}
+    cond = dist.condition(observed)
+    trial = np.repeat(word[None], 3, axis=0)
+    trial[:, 600] = np.arange(3)
+    logp = dist.log_probability(trial)
+    np.testing.assert_allclose(cond.marginals()[0], np.exp(logp - np.logaddexp.reduce(logp)), rtol=1e-10)
+
+
+def test_condition_rejects_bad_observations():
+    tt = TensorTrain((np.array([[[1.0], [0.0]]]), np.array([[[1.0], [1.0]]])))
+    dist = TTDistribution(tt)
+    with pytest.raises(ModelError, match="probability zero"):
+        dist.condition({0: 1})
+    with pytest.raises(ModelError, match="outside 0..1"):
+        dist.condition({2: 0})
+    with pytest.raises(ModelError, match="symbol 5 at site 1"):
+        dist.condition({1: 5})
+    with pytest.raises(ModelError, match="every site is observed"):
+        dist.condition({0: 0, 1: 1})
