@@ -100,6 +100,9 @@ def test_bad_run_settings():
         sdk.run(prog, backend="gpu9")
     with pytest.raises(sdk.BackendError, match="noise tape exhausted"):
         sdk.run(prog, "numpy", num_reads=2, steps=10, noise=NoiseTape(np.zeros((5, 2, 8))))
+    if sdk.available_backends()["jax"] is None:
+        with pytest.raises(sdk.BackendError, match="layout must be one of"):
+            sdk.run(prog, "jax", backend_options={"layout": "csr"})
 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")

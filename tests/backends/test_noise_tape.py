@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sdk
-from backend_params import FAST, OWN_RNG, float64_options
+from backend_params import FAST, HAVE_JAX, OWN_RNG, float64_options
 
 STEPS, EVERY = 40, 10
 REPLICAS = 41  # the C kernels' lane blocks of 32, 8 and 1 replicas are all exercised
@@ -90,3 +90,14 @@ def test_c_results_do_not_depend_on_threads(replicas):
     one, two = (sdk.run(program, "c", num_reads=replicas, steps=20, seed=9, temperature=1.0, record_every=20,
                         backend_options={"threads": t}).trajectory.raw for t in (1, 2))
     np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed")
+@pytest.mark.parametrize("cell, integrator", CASES)
+def test_jax_neighbour_layout_follows_the_tape(cell, integrator):
+    """JAX's gathered-neighbour layout (the small programs above take the dense one on their own)."""
+    program, settings = _program(cell)
+    tape = _tape(program)
+    ref = _raw(program, "numpy", sdk.NoiseTape(tape), integrator, settings)
+    out = _raw(program, "jax", sdk.NoiseTape(tape), integrator, settings, layout="neighbours")
+    assert np.abs(out - ref).max() <= RTOL * np.abs(ref).max()
