@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import math
+import os
 import platform
 import sys
 import time
@@ -31,6 +32,10 @@ def _versions() -> str:
         except importlib.metadata.PackageNotFoundError:
             out.append(f"{name} (not installed)")
     return ", ".join(out)
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KiB"
 
 
 def _throughput_table(rows: list[throughput.Row]) -> list[str]:
@@ -92,30 +97,53 @@ def _distribution_table(rows: list[dict], exact_energy: float) -> list[str]:
     return lines
 
 
-def _gaussian_text() -> list[str]:
+def _gaussian_section(rows: list[gaussian.Row]) -> list[str]:
+    """Prose and the two tables (solve, inverse) of the Gaussian section."""
     g = gaussian
+    lam = g.spectrum()
+    per_sample = g.covariance_error(lam, math.inf, 1) ** 2  # E‖S − Σ‖²_F/‖Σ‖²_F × M, independent samples
     return [
         f"`A = Q diag(λ) Qᵀ`, Q a seeded random orthogonal matrix, λ log-spaced on [1, {g.KAPPA:g}] (κ = {g.KAPPA:g});",
-        f"`b = A x*` with `x* ~ N(0, I)`.  Target: relative error `‖x̂ − x*‖/‖x*‖ ≤ {g.EPS:g}`.  Both samplers draw",
-        f"from `N(A⁻¹b, ½A⁻¹)` — thermox.linalg.solve's Ornstein–Uhlenbeck process `dx = −A(x − μ)dt + dW`;",
-        f"SONQ at T = {g.TEMPERATURE:g} (model units) — and estimate x by the sample mean.",
+        "`b = A x*` with `x* ~ N(0, I)`.  Both samplers draw from `N(A⁻¹b, T·A⁻¹)`, the stationary law of",
+        "thermox's Ornstein–Uhlenbeck process `dx = −A(x − μ)dt + √(2T) dW` (T = ½ in `thermox.linalg.solve`,",
+        f"1 in `thermox.linalg.inv`; SONQ at T = {g.TEMPERATURE:g}, model units).  Two targets: x = A⁻¹b from the",
+        f"sample mean to `‖x̂ − x*‖/‖x*‖ ≤ {g.EPS:g}`, and A⁻¹ from the sample covariance (around the sample mean,",
+        f"over T) to `‖Â⁻¹ − A⁻¹‖_F/‖A⁻¹‖_F ≤ {g.EPS_INV:g}`.  numpy.linalg is the exact baseline.",
         "",
-        f"- SONQ: `GaussianModel(A, b)` on a {g.N}-cell all-to-all gauss device (gauss8's spec with "
-        f"`cells={g.N}`), ideal",
-        f"  conductances, C backend, {g.REPLICAS} replicas from x = 0, Heun at λ_max·dt = 1 (the mean of a "
-        "linear SDE is exact at",
-        f"  any stable step), states recorded every {g.RECORD_EVERY} steps and pooled after {g.BURN_IN} steps "
-        "of burn-in.  Wall time",
-        "  to ε is the run's pro rata to the first record from which the running mean stays within ε; chip time",
-        "  is the device time of that many steps (time unit C/g_max = 1 ns) plus readout.",
+        f"- SONQ: `GaussianModel(A, b)` on a {g.N}-cell all-to-all gauss device (gauss8's spec with `cells={g.N}`),",
+        f"  ideal conductances, C backend, {g.REPLICAS} replicas from x = 0, {g.STEPS} steps of Heun at "
+        "λ_max·dt ≈ 1, states",
+        f"  recorded every {g.RECORD_EVERY} steps and pooled after {g.BURN_IN} steps of burn-in; one run serves "
+        "both targets.  Wall",
+        "  time to ε is the run's pro rata to the first record from which the running estimate stays within ε,",
+        "  plus the time to form the estimate from the samples pooled up to there; chip time is the device time",
+        "  of that many steps (time unit C/g_max = 1 ns; the gauss cell's voltages are read directly: no readout).",
         "- thermox: samples doubled from 250 until the error is ≤ ε; that call timed again warm (same key, no",
         "  JIT).  `associative_scan=False`: the associative scan took 18 s at 2000 samples here (sequential: 2 s).",
-        "- Covariance (`T·A⁻¹` to a stated relative error) is not compared: its error falls as",
-        "  `√((tr Σ)² / N)/‖Σ‖_F`, ≈ 4×10⁴ independent samples for 10% here, and the emulator would also need",
-        "  λ_max·dt ≈ 0.05 (at λ_max·dt = 1 Heun's stationary variance of the stiffest modes is ⅔ of the",
-        "  true one): 20× the steps per unit time and ~40× the independent samples of the solve, an hour or",
-        "  more of emulation on this machine against milliseconds for `numpy.linalg.inv`.",
         "",
+        f"### Solve, ε = {g.EPS:g}",
+        "",
+        "The mean of a linear SDE is exact at any stable step, so λ_max·dt ≈ 1 costs the solve no accuracy.",
+        "",
+        *g.table(rows, "solve"),
+        "",
+        f"### Inverse (covariance), ε = {g.EPS_INV:g}",
+        "",
+        "- Step: the stationary variance of Heun's recursion for a mode with z = λ·dt is exactly `T/λ · r(z)`,",
+        "  `r = 2z(1 − z/2)²/(1 − a²)`, `a = 1 − z + z²/2` (`r = 1 − z²/4 + O(z³)`, r(1) = ⅔ at the stiffest "
+        "mode).",
+        "  But ‖Σ‖_F is carried by the slow modes (variance T/λ), not the stiff ones where the error is: at",
+        f"  λ_max·dt = 1 the bias is {g.variance_bias(lam, 1 / lam[-1]):.2%} of ‖Σ‖_F (Euler–Maruyama: "
+        f"{g.variance_bias(lam, 1 / lam[-1], 'euler'):.1%}), well below ε (the SONQ row's",
+        "  note gives it for the programmed system).",
+        f"- Samples: `E‖S − Σ‖²_F ≈ ((tr Σ)² + ‖Σ‖²_F)/M` for M independent samples, ≈ {per_sample:.0f}‖Σ‖²_F/M "
+        f"here (M ≈ {round(per_sample / g.EPS_INV ** 2, -2):.0f}",
+        f"  for ε = {g.EPS_INV:g}, {round(per_sample / 0.01, -2):.0f} for 10%).  SONQ's records, ≈ ¼ of the slow "
+        "modes' correlation time 1/λ_min",
+        "  apart, are correlated: denser records cost memory, not steps.  The SONQ row's note gives the error",
+        "  `gaussian.covariance_error` predicts for its run.  thermox's samples are dt = 1 = 1/λ_min apart.",
+        "",
+        *g.table(rows, "inverse"),
     ]
 
 
@@ -123,10 +151,11 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="BENCHMARKS.md")
     ap.add_argument("--no-peers", action="store_true")
-    ap.add_argument("--no-gaussian", action="store_true", help="skip the 1000×1000 SPD solve")
+    ap.add_argument("--no-gaussian", action="store_true", help="skip the 1000×1000 SPD solve and inverse")
     ap.add_argument("--no-circuit", action="store_true", help="skip ngspice vs circuit emulator")
     args = ap.parse_args(argv)
     start = time.perf_counter()
+    load = os.getloadavg()[0]
     print("machine: measuring peak float64 flop/s (dgemm) and stream bandwidth ...")
     m = machine.measure()
     print(f"  {m.cpu}, {m.cores} cores, {m.peak_flops:.3g} flop/s, {m.bandwidth:.3g} B/s")
@@ -140,7 +169,8 @@ def main(argv=None) -> None:
         dist_rows, exact_energy = peers.distribution()
     gauss_rows = []
     if not args.no_gaussian:
-        print(f"Gaussian solve ({gaussian.N}×{gaussian.N} SPD, κ = {gaussian.KAPPA:g}, ε = {gaussian.EPS:g}):")
+        print(f"Gaussian solve and inverse ({gaussian.N}×{gaussian.N} SPD, κ = {gaussian.KAPPA:g}, "
+              f"ε = {gaussian.EPS:g} / {gaussian.EPS_INV:g}):")
         gauss_rows = gaussian.run()
     circuit_rows = []
     if not args.no_circuit:
@@ -154,17 +184,19 @@ def main(argv=None) -> None:
         f"in {wall / 60:.1f} min on {time.strftime('%Y-%m-%d %H:%M')}.",
         "",
         f"- Machine: {m.cpu}, {m.cores} cores ({platform.system()} {platform.machine()}); measured peak "
-        f"{m.peak_flops / 1e9:.1f} Gflop/s (float64 dgemm, all cores), stream bandwidth {m.bandwidth / 1e9:.1f} GB/s.",
+        f"{m.peak_flops / 1e9:.1f} Gflop/s (float64 dgemm, all cores); streaming bandwidth (all cores) by working set: "
+        + ", ".join(f"{_size(size)} {bw / 1e9:.0f} GB/s" for size, bw in m.bandwidths) + ".",
         f"- Versions: {_versions()}.",
-        "- Other processes shared these cores during the run; rates are single measurements of ~1 s runs.",
+        f"- Load average when the run started: {load:.2f} on {m.cores} cores; rates are single measurements of ~1 s runs.",
         "- Peers are optional: `pip install -e '.[bench]'` (a separate environment is wise: they pin their own jax).",
         "",
         "## Emulator throughput",
         "",
         "Node-steps per second (steps × replicas × nodes / wall time of the simulation; Heun, float64",
         "except JAX on `toroidal_8k`, whose spec says float32).  Limit estimate: "
-        "`1/max(flops/peak, bytes/bandwidth)` per node-step from `benchmarks/machine.py` (the stream",
-        "bandwidth is DRAM's: loops whose couplings fit in cache can beat it).",
+        "`1/max(flops/peak, bytes/bandwidth)` per node-step from `benchmarks/machine.py`, the bandwidth",
+        "being the one measured over the smallest working set at least as large as the loop's (couplings plus",
+        "the node arrays of the replicas in flight); the random numbers are not counted, so it is an upper bound.",
         "",
         *_throughput_table(rows),
         "",
@@ -201,9 +233,9 @@ def main(argv=None) -> None:
         "",
         *(_distribution_table(dist_rows, exact_energy) if peer_rows else ["(peers not run: `--no-peers`)"]),
         "",
-        "## Gaussian: solving a 1000×1000 SPD system by sampling",
+        "## Gaussian: solving and inverting a 1000×1000 SPD system by sampling",
         "",
-        *(_gaussian_text() + gaussian.table(gauss_rows) if gauss_rows else ["(not run: `--no-gaussian`)"]),
+        *(_gaussian_section(gauss_rows) if gauss_rows else ["(not run: `--no-gaussian`)"]),
         "",
         "## Circuit level: ngspice vs the circuit emulator",
         "",

@@ -75,7 +75,7 @@ def run(machine: Machine, backends=BACKENDS, log=print) -> list[Row]:
         program = case.program()
         degree = program.couplings.nnz / program.num_nodes
         for replicas in REPLICAS:
-            bound = limit(machine, program.cell, degree, replicas)
+            bound = limit(machine, program.cell, program.num_nodes, degree, replicas)
             for backend in backends:
                 start = time.perf_counter()
                 try:
