@@ -110,6 +110,28 @@ def oim_protocol(program: Program) -> tuple[Schedule, Schedule, float]:
     return shil, temperature, OIM_RUN_TIME / s
 
 
+def pbit_anneal(program: Program, hot: float = 0.5, cold: float = 0.01) -> Schedule:
+    """A geometric optimisation anneal for ``pbit`` programs (temperatures in model units).
+
+    Starts where the costliest single-spin flip, ``ΔE_max = 2·max_i(|h_i| + Σ_j |J_ij|)``, is
+    taken with odds ``hot`` (``T = ΔE_max/ln(1/hot)``) and ends where the cheapest nonzero one,
+    ``ΔE_min = 2·min(|J_ij|, |h_i| ≠ 0)``, is taken with odds ``cold`` (``T = ΔE_min/ln(1/cold)``):
+    the β range dwave-samplers' simulated annealing picks.  Pass it as ``temperature=``; the
+    default of :func:`run` for ``pbit`` is the device's constant thermal temperature (sampling).
+    """
+    if program.cell != "pbit":
+        raise RunError(f"pbit_anneal is for pbit programs, not {program.cell!r}")
+    if not (0 < cold < hot < 1):
+        raise RunError(f"need 0 < cold < hot < 1, got hot={hot!r}, cold={cold!r}")
+    J = abs(program.couplings.tocsr()) * program.scale
+    h = np.abs(program.fields) * program.scale
+    costs = np.r_[J.data[J.data > 0], h[h > 0]]
+    if costs.size == 0:
+        raise RunError("the program has no couplings or fields: nothing to anneal")
+    hottest = 2 * float((h + np.asarray(J.sum(axis=1)).ravel()).max())
+    return Schedule.geometric(hottest / np.log(1 / hot), 2 * float(costs.min()) / np.log(1 / cold))
+
+
 def spectral_norm(J) -> float:
     """‖J‖₂ of a symmetric sparse matrix (largest |eigenvalue|), deterministic."""
     n = J.shape[0]

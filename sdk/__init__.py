@@ -16,7 +16,7 @@ from device_models.errors import (AsymmetricCouplingError, BackendError, Capacit
                                   ProgramFormatError, SonqError, SpiceError, TopologyError, UnknownDeviceError)
 from device_models.registry import list_devices, load_device
 from device_models.spec import DeviceSpec
-from runtime import NoiseTape, RunError, SampleSet, Schedule, available_backends, run
+from runtime import NoiseTape, RunError, SampleSet, Schedule, available_backends, pbit_anneal, run
 from sdk.analysis import (covariance_error, effective_sample_size, empirical_distribution, exact_boltzmann,
                           ground_state_bruteforce, indicator_autocorrelation_time,
                           integrated_autocorrelation_time, success_probability,
@@ -27,7 +27,7 @@ from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
 __version__ = "0.1.0"
 
 __all__ = [
-    "compile", "run", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
+    "compile", "run", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
     "AbstractEnergyModel", "IsingModel", "QUBO", "MaxCutModel", "maxcut", "GaussianModel", "LangevinModel",
     "DeviceSpec", "list_devices", "load_device", "available_backends",
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",

@@ -191,3 +191,34 @@ def test_oim_with_fields_uses_reference_oscillator():
     p, _ = sdk.success_probability(res, e0)
     print(f"fields: success {p:.3f}")
     assert p > 0.1
+
+
+def test_pbit_anneal_reaches_published_sk20_ground_energies():
+    """p-bits under `pbit_anneal` (β from ln 2/ΔE_max to ln 100/ΔE_min, 300 sweeps, 32 reads) find
+    the ground state of each published SK N=20 instance; ending hot instead (odds 0.3 for the
+    cheapest flip) leaves most reads in excited states."""
+    ground = np.load(DATA / "sk" / "SK1_N=20_ground_energies.npz")["arr_0"]
+    rates, hot_rates = [], []
+    for k in range(10):
+        model = sdk.IsingModel(np.zeros(20), np.load(DATA / "sk" / f"SK1_N=20_{k}.npz"))
+        program = sdk.compile(model, "pbit256", quantize=False)
+        for cold, out in ((0.01, rates), (0.3, hot_rates)):
+            res = sdk.run(program, "c", num_reads=32, steps=300, seed=k,
+                          temperature=sdk.pbit_anneal(program, cold=cold))
+            assert res.best_energy >= ground[k] - 1e-9
+            out.append(sdk.success_probability(res, ground[k])[0])
+    print("SK20 p-bit success:", np.round(rates, 2), "ending hot:", np.round(hot_rates, 2))
+    assert min(rates) > 0.25
+    assert np.mean(hot_rates) < 0.5 * np.mean(rates)
+
+
+def test_pbit_anneal_endpoints_and_errors():
+    model = sdk.IsingModel([0.0, 0.5, 0.0], [[0, -1.0, 0], [0, 0, 2.0], [0, 0, 0]])
+    program = sdk.compile(model, "pbit256", quantize=False)
+    # ΔE_max = 2·(0.5 + 1 + 2) at node 1; ΔE_min = 2·0.5 (the field)
+    expected = sdk.Schedule.geometric(7.0 / np.log(2), 1.0 / np.log(100))
+    np.testing.assert_allclose(sdk.pbit_anneal(program).sample(100), expected.sample(100), rtol=1e-12)
+    with pytest.raises(sdk.RunError, match="pbit programs"):
+        sdk.pbit_anneal(sdk.compile(model, "oim1024"))
+    with pytest.raises(sdk.RunError, match="0 < cold < hot < 1"):
+        sdk.pbit_anneal(program, hot=0.01, cold=0.5)
