@@ -6,7 +6,7 @@ be replaced with the environment variables ``SONQ_CFLAGS`` and ``SONQ_LDFLAGS`` 
 ``-march=native`` when building for another machine, or ``-fopenmp`` where the compiler lacks
 OpenMP).
 
-``-ffast-math`` lets GCC call glibc's vector math library (libmvec) for sin/cos/tanh; it is a
+``-ffast-math`` lets GCC call glibc's vector math library (libmvec) for sin/cos/tanh/log; it is a
 compile flag only, so the extension does not link ``crtfastmath.o`` and does not change the
 floating-point mode of the Python process.
 """

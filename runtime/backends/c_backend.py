@@ -1,15 +1,19 @@
 """C emulator: the macromodels as C99 kernels (``csrc/``, built by cffi at install time).
 
 Python enters C once per block of steps (the shared driver's blocks end at recording points);
-the loops over steps, replicas (OpenMP over blocks of 8) and CSR couplings run in C, in float64
-whatever the device's ``precision``.
+the loops over steps, replicas (lane blocks of 32, 8 and 1, node-major inside a block) and
+couplings run in C, with OpenMP, in float64 whatever the device's ``precision``.  Couplings are
+read as CSR rows, or, when the matrix is dense (nnz ≥ m²/4, e.g. all-to-all SK), packed once per
+run into row panels and multiplied with a register-blocked GEMM micro-kernel.
 
 Noise, ``CBackend(rng=...)`` (``run(..., backend_options={"rng": ...})``):
 
-* ``"internal"`` (default): a counter-based generator (Philox4x32-10, Box–Muller normals) keyed
-  by 64 bits drawn from the run's seed: each number is a function of (key, replica, step, node),
-  so runs are reproducible whatever the thread count, replicas are independent, and no noise
-  array is drawn in Python;
+* ``"internal"`` (default): a counter-based generator keyed by 64 bits drawn from the run's seed
+  (``csrc/sonq_rng.h``): Philox4x32-10 of the counter (node pair, step, replica, stream) gives
+  two 53-bit integers, turned into a node pair's two Box–Muller normals (or two uniforms), in
+  SIMD batches.  Each number is a function of (key, replica, step, node) only, so runs are
+  reproducible whatever the thread count or lane blocking, replicas are independent, and no
+  noise array is drawn in Python;
 * ``"tape"``: consumes the driver's draws exactly as the NumPy reference does, so trajectories
   agree with it to rounding.  Used automatically for any noise source other than the run's
   seeded one (e.g. a :class:`~runtime.noise.NoiseTape`).
@@ -90,10 +94,17 @@ class CBackend(AbstractKeyedEmulator):
             return pbit
 
         poly = buf("double", p.poly, np.float64)
+        # Dense couplings (e.g. all-to-all): packed once per run into the row panels of the
+        # kernels' register-blocked product; NULL keeps the CSR path.
+        dense_size = lib.sonq_dense_size(m, J.nnz)
+        dense = ffi.NULL
+        if dense_size:
+            dense = ffi.from_buffer("double[]", np.empty(dense_size))
+            lib.sonq_pack_dense(m, *csr, dense)
         shil = buf("double", plan.shil, np.float64)
         cell, heun = CELL_CODES[p.cell], int(plan.integrator == "heun")
 
         def sde(state, k0, k1, draws):
-            lib.sonq_sde(cell, heun, R, m, k0, k1, state_ptr(state), *noise_args(draws), *csr, h, poly,
+            lib.sonq_sde(cell, heun, R, m, k0, k1, state_ptr(state), *noise_args(draws), *csr, dense, h, poly,
                          temperature, shil, plan.dt, self.threads)
         return sde
