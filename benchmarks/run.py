@@ -195,7 +195,7 @@ def main(argv=None) -> None:
         "Node-steps per second (steps × replicas × nodes / wall time of the simulation; Heun, float64",
         "except JAX on `toroidal_8k`, whose spec says float32).  Limit estimate: "
         "`1/max(flops/peak, bytes/bandwidth)` per node-step from `benchmarks/machine.py`, the bandwidth",
-        "being the one measured over the smallest working set at least as large as the loop's (couplings plus",
+        "being the best measured over working sets at least as large as the loop's (couplings, CSR or dense, plus",
         "the node arrays of the replicas in flight); the random numbers are not counted, so it is an upper bound.",
         "",
         *_throughput_table(rows),
