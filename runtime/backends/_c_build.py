@@ -1,5 +1,8 @@
 """cffi build script of the C kernels (``csrc/``) → extension ``runtime.backends._sonq_c``.
 
+One extension holds the emulator kernels (``sonq_kernels``, :mod:`runtime.backends.c_backend`) and
+the circuit emulator's engine (``sonq_circuit``, :mod:`runtime.circuit.c_kernel`).
+
 Run by setuptools at install time (``cffi_modules`` in ``setup.py``), or by hand for a
 development tree: ``python runtime/backends/_c_build.py`` (builds in place).  Compiler flags can
 be replaced with the environment variables ``SONQ_CFLAGS`` and ``SONQ_LDFLAGS`` (e.g. to drop
@@ -35,13 +38,17 @@ def _path(path: Path) -> str:
     return str(path) if __name__ == "__main__" else os.path.relpath(path)
 
 
+HEADERS = ("sonq_kernels.h", "sonq_circuit.h")
+SOURCES = ("sonq_kernels.c", "sonq_circuit.c")
+
 ffibuilder = FFI()
-ffibuilder.cdef("\n".join(line for line in (CSRC / "sonq_kernels.h").read_text().splitlines()
-                          if not line.lstrip().startswith(("/*", "*"))))
+for header in HEADERS:
+    ffibuilder.cdef("\n".join(line for line in (CSRC / header).read_text().splitlines()
+                              if not line.lstrip().startswith(("/*", "*"))))
 ffibuilder.set_source(
     "runtime.backends._sonq_c",
-    '#include "sonq_kernels.h"',
-    sources=[_path(CSRC / "sonq_kernels.c")],
+    "\n".join(f'#include "{header}"' for header in HEADERS),
+    sources=[_path(CSRC / source) for source in SOURCES],
     include_dirs=[_path(CSRC)],
     extra_compile_args=_flags("SONQ_CFLAGS", DEFAULT_CFLAGS),
     extra_link_args=_flags("SONQ_LDFLAGS", DEFAULT_LDFLAGS),

@@ -4,20 +4,46 @@ It integrates the same equations as the ngspice netlist (:mod:`compiler.netlist`
 seeded noise (one ``noise.normal((steps + 1, 1, sources))`` block per replica, in replica order,
 exactly as :class:`~runtime.spice.backend.SpiceBackend` draws it), so a seed gives the same
 waveforms in both to integration accuracy.
+
+Engines (:data:`ENGINES`), all the same scheme, agreeing to rounding: ``"c"`` (C99 + OpenMP,
+:mod:`runtime.circuit.c_kernel`), ``"numba"`` (:mod:`runtime.circuit.numba_kernel`) and ``"numpy"``
+(the reference, :mod:`runtime.circuit.integrate`).  The default, ``"auto"``, is ``"c"`` when the C
+extension is built, else ``"numba"`` (:func:`default_engine`).
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 
 from compiler.netlist import Circuit, CircuitOptions
 from device_models.errors import BackendError
 from runtime.backends.base import AbstractBackend, RunPlan, Trajectory
-from runtime.circuit.integrate import simulate_numpy
+from runtime.circuit import c_kernel
+from runtime.circuit.integrate import CircuitWaves, simulate_numpy
 from runtime.circuit.readout import CircuitRun, probe_values
 from runtime.noise import AbstractNoiseSource
 
-ENGINES = ("numba", "numpy")
+ENGINES = ("c", "numba", "numpy")
+
+
+def default_engine() -> str:
+    """``"c"`` when the C extension is built, else ``"numba"``."""
+    return "c" if c_kernel.unavailable_reason() is None else "numba"
+
+
+def integrator(engine: str) -> Callable[..., CircuitWaves]:
+    """The function that integrates circuits with ``engine`` (one of :data:`ENGINES`), with the
+    contract of :func:`~runtime.circuit.integrate.simulate_numpy`."""
+    if engine == "c":
+        return c_kernel.simulate_c
+    if engine == "numba":
+        from runtime.circuit.numba_kernel import simulate_numba
+        return simulate_numba
+    if engine == "numpy":
+        return simulate_numpy
+    raise BackendError(f"engine must be one of {ENGINES}, got {engine!r}")
 
 
 def draw_noise(circuit: Circuit, noise: AbstractNoiseSource, replicas: int) -> np.ndarray:
@@ -30,8 +56,10 @@ class CircuitBackend(AbstractBackend):
     """Circuit-level emulator of ``oim`` and ``gauss`` programs.
 
     Args:
-        engine: ``"numba"`` (compiled loops) or ``"numpy"`` (the reference).
-        substeps: integration steps per circuit sample (the noise sample interval).
+        engine: ``"auto"`` (``"c"`` when the C extension is built, else ``"numba"``), ``"c"`` (C99
+            kernel; :class:`BackendError` with the reason when the extension is not built),
+            ``"numba"`` (compiled loops) or ``"numpy"`` (the reference).
+        substeps: integration steps per circuit sample (the noise sample interval), ≥ 1.
         **circuit: :class:`~compiler.netlist.CircuitOptions` fields (``steps_per_period``,
             ``periods_per_time_unit``, ``gauss_design``, ...).
     """
@@ -39,9 +67,16 @@ class CircuitBackend(AbstractBackend):
     name = "circuit"
     cells = frozenset({"oim", "gauss"})
 
-    def __init__(self, engine: str = "numba", substeps: int = 1, **circuit):
+    def __init__(self, engine: str = "auto", substeps: int = 1, **circuit):
+        if engine == "auto":
+            engine = default_engine()
         if engine not in ENGINES:
-            raise BackendError(f"engine must be one of {ENGINES}, got {engine!r}")
+            raise BackendError(f"engine must be 'auto' or one of {ENGINES}, got {engine!r}")
+        reason = c_kernel.unavailable_reason() if engine == "c" else None
+        if reason:
+            raise BackendError(reason)
+        if int(substeps) != substeps or substeps < 1:
+            raise BackendError(f"substeps must be a positive integer, got {substeps!r}")
         self.engine = engine
         self.substeps = int(substeps)
         self.options = CircuitOptions(**circuit)
@@ -52,9 +87,5 @@ class CircuitBackend(AbstractBackend):
         currents = draw_noise(c, noise, plan.replicas)
         v0 = np.stack([x.v0 for x in run.circuits])
         i0 = np.stack([x.i0 for x in run.circuits])
-        if self.engine == "numba":
-            from runtime.circuit.numba_kernel import simulate_numba as integrate
-        else:
-            integrate = simulate_numpy
-        waves = integrate(c, currents, v0, i0, run.record, self.substeps)
+        waves = integrator(self.engine)(c, currents, v0, i0, run.record, self.substeps)
         return run.trajectory(plan, probe_values(c, waves.v))

@@ -17,11 +17,16 @@ branch's drift is the trapezoid (Crank–Nicolson) in its own current, solved in
 A-stable for any ``hR/L``, second order, with the series EMF's noise averaged over the step as the
 piecewise-linear tape prescribes.  Never plain Euler–Maruyama, which makes a resonator's energy
 grow (PHYSICS.md).
+
+Also here: what every engine shares, the recorded :class:`CircuitWaves` and the flat
+:class:`KernelArgs` the compiled engines (:mod:`~runtime.circuit.numba_kernel`,
+:mod:`~runtime.circuit.c_kernel`) take.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,6 +52,103 @@ class CircuitWaves:
 def initial_state(circuit: Circuit, v0: np.ndarray, mats: CircuitMatrices) -> np.ndarray:
     """Charges (replicas, N) of node voltages ``v0`` (replicas, N) at t = 0."""
     return v0 @ mats.c_static.T + v0 * mats.c_pump * circuit.pump_at(0.0)
+
+
+class KernelArgs(NamedTuple):
+    """One run of a circuit as the flat C-contiguous arrays of the compiled engines, in the order of
+    their parameters (Numba's ``_run``; the fields of C's ``sonq_circuit``).  Nodes are numbered
+    0..N−1 (netlist node k + 1), −1 is ground; float64 unless int64 is said.
+
+    Attributes:
+        noise: (steps + 1, R, S) noise currents at the sample times (amperes).
+        q0: (R, N) initial node charges (coulombs).
+        i0: (R, nL) initial inductor currents (amperes).
+        record: (k,) int64 sample indices to record, ascending.
+        steps: samples after t = 0; dt: their interval (seconds).
+        indptr, indices, data: G (N, N) in CSR, int64 indices (siemens).
+        la, lb, L, Rl: (nL,) inductor terminals (int64; current from a to b), henries, series ohms.
+        va, vb, g, gamma: (nV,) van der Pol terminals (int64; g·u − γ·u³ injected into a, u = v_a − v_b),
+            siemens, A/V³.
+        na, nb: (S,) int64 noise source terminals (current into a from b); −1 for both of a source in
+            series with an inductor, which acts through that inductor's EMF instead.
+        ns: (S,) int64 inductor whose series resistor the source is across (EMF ``Rl·w``), or −1.
+        dc: (N,) constant injected currents (amperes).
+        c_diag, c_pump: (N,) static and pumped capacitance to ground (farads).
+        c_inv: (N, N) inverse static capacitance matrix (1/farads) when ``dense``, else (1, 1) zeros.
+        dense: the static capacitance has off-diagonal entries: ``v = c_inv q`` (nothing is pumped).
+        depth: (P ≥ 1, 2) pump depth μ(t), PWL points (seconds, μ).
+        omega: pump angular frequency (rad/s).
+    """
+
+    noise: np.ndarray
+    q0: np.ndarray
+    i0: np.ndarray
+    record: np.ndarray
+    steps: int
+    dt: float
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    la: np.ndarray
+    lb: np.ndarray
+    L: np.ndarray
+    Rl: np.ndarray
+    va: np.ndarray
+    vb: np.ndarray
+    g: np.ndarray
+    gamma: np.ndarray
+    na: np.ndarray
+    nb: np.ndarray
+    ns: np.ndarray
+    dc: np.ndarray
+    c_diag: np.ndarray
+    c_pump: np.ndarray
+    c_inv: np.ndarray
+    dense: bool
+    depth: np.ndarray
+    omega: float
+
+    @classmethod
+    def of(cls, circuit: Circuit, noise: np.ndarray, v0: np.ndarray, i0: np.ndarray,
+           record: np.ndarray) -> "KernelArgs":
+        """Arguments as :func:`simulate_numpy` takes them; shapes are checked here, since the
+        compiled engines index raw memory."""
+        c = circuit
+        mats = CircuitMatrices.of(c)
+        q0 = initial_state(c, np.asarray(v0, dtype=np.float64), mats)
+        R, N = q0.shape
+        nL, S = len(c.inductors), len(c.noise)
+        i0 = np.asarray(i0, dtype=np.float64)
+        if i0.size != R * nL:
+            raise ValueError(f"i0 must hold ({R}, {nL}) inductor currents, got shape {i0.shape}")
+        noise = np.asarray(noise, dtype=np.float64)
+        if noise.shape != (c.steps + 1, R, S):
+            raise ValueError(f"noise must have shape (steps + 1, replicas, sources) = {(c.steps + 1, R, S)}, "
+                             f"got {noise.shape}")
+        if len(c.pump_depth) == 0:
+            raise ValueError("circuit.pump_depth needs at least one point")
+        G = mats.G.tocsr()
+        dense = mats.c_inv is not None and bool(np.any(mats.c_static - np.diag(np.diag(mats.c_static))))
+        node_source = c.noise_branch < 0   # series sources act through the inductors' EMF instead
+
+        def f64(x) -> np.ndarray:
+            return np.ascontiguousarray(x, dtype=np.float64)
+
+        def i64(x) -> np.ndarray:
+            return np.ascontiguousarray(x, dtype=np.int64)
+
+        return cls(f64(noise), f64(q0), f64(i0.reshape(R, nL)), i64(record), int(c.steps), float(c.dt),
+                   i64(G.indptr), i64(G.indices), f64(G.data),
+                   i64(c.inductors.a - 1), i64(c.inductors.b - 1), f64(c.inductors.value), f64(mats.R),
+                   i64(c.vdp.a - 1), i64(c.vdp.b - 1), f64(c.vdp.value), f64(c.vdp_gamma),
+                   i64(np.where(node_source, c.noise.a - 1, -1)), i64(np.where(node_source, c.noise.b - 1, -1)),
+                   i64(c.noise_branch), f64(mats.dc), f64(np.diag(mats.c_static)), f64(mats.c_pump),
+                   f64(mats.c_inv if dense else np.zeros((1, 1))), dense, f64(c.pump_depth), float(c.pump_omega))
+
+    def outputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Zeroed recordings: voltages (k, R, N) and inductor currents (k, R, nL)."""
+        R, N = self.q0.shape
+        return np.zeros((self.record.size, R, N)), np.zeros((self.record.size, R, self.L.size))
 
 
 def voltages(circuit: Circuit, mats: CircuitMatrices, q: np.ndarray, t: float) -> np.ndarray:

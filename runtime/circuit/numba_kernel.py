@@ -1,7 +1,9 @@
 """Numba engine of the circuit emulator: the NumPy reference's scheme
 (:mod:`runtime.circuit.integrate`) as compiled loops over elements, replicas in parallel.
 Same arithmetic, so the two agree to rounding.  Noise sources in series with an inductor get node
-indices −1 here (they inject nothing into nodes) and act through the inductor's EMF."""
+indices −1 here (they inject nothing into nodes) and act through the inductor's EMF.  The C engine
+(:mod:`runtime.circuit.c_kernel`, ``csrc/sonq_circuit.c``) is this file in C99, statement for
+statement; change both together."""
 
 from __future__ import annotations
 
@@ -11,8 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from compiler.netlist import Circuit
-from runtime.circuit.integrate import CircuitWaves
-from runtime.circuit.model import CircuitMatrices
+from runtime.circuit.integrate import CircuitWaves, KernelArgs
 
 
 @njit(cache=True)
@@ -73,8 +74,9 @@ def _currents(v, i, w0, w1, frac, indptr, indices, data, la, lb, va, vb, g, gam,
 
 
 @njit(cache=True, parallel=True)
-def _run(noise, q0, i0, record, steps, substeps, dt, indptr, indices, data, la, lb, L, Rl, va, vb, g, gam,
-         na, nb, ns, dc, c_diag, c_pump, c_inv, dense, depth, omega, out_v, out_i):
+def _run(noise, q0, i0, record, steps, dt, indptr, indices, data, la, lb, L, Rl, va, vb, g, gam,
+         na, nb, ns, dc, c_diag, c_pump, c_inv, dense, depth, omega, substeps, out_v, out_i):
+    # parameters up to omega: the fields of KernelArgs, in order
     R, N = q0.shape
     nL = la.shape[0]
     h = dt / substeps
@@ -131,26 +133,7 @@ def _run(noise, q0, i0, record, steps, substeps, dt, indptr, indices, data, la, 
 def simulate_numba(circuit: Circuit, noise: np.ndarray, v0: np.ndarray, i0: np.ndarray,
                    record: np.ndarray, substeps: int = 1) -> CircuitWaves:
     """Same contract as :func:`runtime.circuit.integrate.simulate_numpy`."""
-    from runtime.circuit.integrate import initial_state
-
-    mats = CircuitMatrices.of(circuit)
-    c = circuit
-    v0 = np.asarray(v0, dtype=np.float64)
-    q0 = np.ascontiguousarray(initial_state(c, v0, mats))
-    R, N = q0.shape
-    i0 = np.ascontiguousarray(np.asarray(i0, dtype=np.float64).reshape(R, -1))
-    record = np.ascontiguousarray(record, dtype=np.int64)
-    out_v = np.zeros((record.size, R, N))
-    out_i = np.zeros((record.size, R, len(c.inductors)))
-    G = mats.G.tocsr()
-    dense = mats.c_inv is not None and bool(np.any(mats.c_static - np.diag(np.diag(mats.c_static))))
-    c_inv = mats.c_inv if dense else np.zeros((1, 1))
-    node_source = c.noise_branch < 0   # series sources act through the inductors' EMF instead
-    _run(np.ascontiguousarray(noise, dtype=np.float64), q0, i0, record, c.steps, int(substeps), c.dt,
-         G.indptr.astype(np.int64), G.indices.astype(np.int64), G.data.astype(np.float64),
-         c.inductors.a - 1, c.inductors.b - 1, c.inductors.value, mats.R, c.vdp.a - 1, c.vdp.b - 1, c.vdp.value,
-         np.asarray(c.vdp_gamma, dtype=np.float64), np.where(node_source, c.noise.a - 1, -1),
-         np.where(node_source, c.noise.b - 1, -1), np.asarray(c.noise_branch, dtype=np.int64), mats.dc,
-         np.ascontiguousarray(np.diag(mats.c_static)), mats.c_pump, np.ascontiguousarray(c_inv), dense,
-         np.ascontiguousarray(c.pump_depth, dtype=np.float64), c.pump_omega, out_v, out_i)
-    return CircuitWaves(record, out_v, out_i)
+    args = KernelArgs.of(circuit, noise, v0, i0, record)
+    out_v, out_i = args.outputs()
+    _run(*args, int(substeps), out_v, out_i)
+    return CircuitWaves(args.record, out_v, out_i)
