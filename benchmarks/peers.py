@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +104,7 @@ def sonq_oim_to_target(protocol: OimProtocol):
     def solve(model, name, target):
         steps = protocol.steps
         while True:
-            spins, seconds, note = OimProtocol(protocol.integrator, protocol.lam_dt, steps).run(model)
+            spins, seconds, note = replace(protocol, steps=steps).run(model)
             best = float(model.energy(np.where(spins > 0, 1, -1)).min())
             if best <= target + 1e-9 or 2 * steps > REACH_MAX_STEPS or 2 * seconds > REACH_BUDGET_S:
                 break
