@@ -1,10 +1,12 @@
-"""This machine: description, and a roofline estimate of the emulator loop's limit.
+"""The machine: description, and a roofline estimate of the emulator loop's limit.
 
 The limit of a node-step is ``max(flops / peak_flops, bytes / bandwidth)``, with the peak
-measured by a float64 matrix product (BLAS, all cores) and the bandwidth by NumPy adds streamed
-on every core at once over a working set the size of the loop's (couplings plus the node arrays
-of the replicas in flight), so a loop that lives in a cache is held to that cache's bandwidth and
-one that spills to DRAM to DRAM's.
+measured by a matrix product (all cores, or the accelerator) and the bandwidth by adds streamed
+on every core at once (or on the accelerator) over a working set the size of the loop's
+(couplings plus the node arrays of the replicas in flight), so a loop that lives in a cache is
+held to that cache's bandwidth and one that spills to DRAM to DRAM's.  :func:`measure` reads the
+host CPU in float64 (NumPy); :func:`measure_jax` reads JAX's default device (a GPU when present)
+in float32 or float64.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from dataclasses import dataclass
 import numpy as np
 
 LANES = 32  # replicas sharing one pass over the couplings in the C kernels
-NODE_BYTES = 80  # node state and work arrays (x, drift, noise, predictor, cos/sin) per node-step
+NODE_WORDS = 10  # node state and work arrays (x, drift, noise, predictor, cos/sin) per node-step
 SIZES = tuple(1 << s for s in range(18, 30, 2))  # working sets measured: 256 KiB … 256 MiB
 
 
 @dataclass(frozen=True)
 class Machine:
-    cpu: str
-    cores: int
-    peak_flops: float  # float64 flop/s, dgemm on all cores
+    name: str  # CPU model, or the accelerator's kind
+    cores: int  # CPU cores, or accelerators
+    peak_flops: float  # flop/s of a matrix product in this machine's precision (all cores)
     bandwidths: tuple[tuple[int, float], ...]  # (working-set bytes, streaming bytes/s, all cores), ascending
+    step_latency: float = 0.0  # seconds per step of the smallest possible loop (an accelerator's launches)
 
     @property
     def bandwidth(self) -> float:
@@ -78,39 +81,93 @@ def measure() -> Machine:
     n = 2048
     A = np.random.default_rng(0).random((n, n))
     flops = 2 * n**3 / _best_of(lambda: A @ A)
-    return Machine(cpu, cores, flops, tuple((size, _stream(size, cores)) for size in SIZES))
+    return Machine(cpu, cores, flops, _bandwidths(lambda size: _stream(size, cores)))
 
 
-def coupling_bytes(nodes: int, degree: float) -> float:
-    """Bytes of the coupling matrix in its smaller form: CSR (8-byte value + 4-byte index per
-    nonzero) or dense (8 bytes per entry, as the C kernels pack all-to-all matrices)."""
-    return min(12 * degree * nodes, 8.0 * nodes * nodes)
+def _bandwidths(stream) -> tuple[tuple[int, float], ...]:
+    return tuple((size, stream(size)) for size in SIZES)
 
 
-def loop_cost(cell: str, nodes: int, degree: float, replicas: int, heun: bool = True) -> tuple[float, float]:
-    """(flops, bytes) of one node-step of the emulator loop.
+def measure_jax(dtype: str = "float32") -> Machine:
+    """JAX's default device (a GPU when present) in ``dtype``: peak flop/s of an 8192² matrix
+    product at full precision (no TF32 rounding, as the JAX backend asks), and the bandwidth of
+    a jitted ``b ← a + b`` by working set."""
+    import jax
+    import jax.numpy as jnp
+
+    with jax.enable_x64(dtype == "float64"):
+        device = jax.devices()[0]
+        n = 8192
+        A = jnp.ones((n, n), dtype)
+        product = jax.jit(lambda a: jnp.matmul(a, a, precision=jax.lax.Precision.HIGHEST))
+        product(A).block_until_ready()
+        flops = 2 * n**3 / _best_of(lambda: product(A).block_until_ready(), repeats=5)
+        add = jax.jit(lambda a, b: a + b)
+
+        def stream(nbytes: int) -> float:
+            a = b = jnp.ones(max(nbytes // (2 * A.dtype.itemsize), 1024), dtype)
+            repeats = max(1, int(3e9 // (3 * a.nbytes)))
+
+            def work():
+                c = b
+                for _ in range(repeats):
+                    c = add(a, c)
+                c.block_until_ready()
+
+            work()
+            return 3 * a.nbytes * repeats / _best_of(work, repeats=5)
+
+        return Machine(f"{device.device_kind} ({device.platform}, {dtype})", len(jax.devices()), flops,
+                       _bandwidths(stream), _scan_step_latency(dtype))
+
+
+def _scan_step_latency(dtype: str, steps: int = 10_000) -> float:
+    """Seconds per iteration of a jitted ``lax.scan`` that does almost nothing (one add on 64
+    values): the floor under any step of the JAX backend on this device."""
+    import jax
+    import jax.numpy as jnp
+
+    loop = jax.jit(lambda x: jax.lax.scan(lambda c, _: (c + 1, None), x, None, length=steps)[0])
+    x = jnp.zeros(64, dtype)
+    loop(x).block_until_ready()
+    return _best_of(lambda: loop(x).block_until_ready(), repeats=5) / steps
+
+
+def coupling_bytes(nodes: int, degree: float, word: int = 8) -> float:
+    """Bytes of the coupling matrix in its smaller form: CSR (a value of ``word`` bytes + 4-byte
+    index per nonzero) or dense (``word`` bytes per entry, as the C kernels pack all-to-all
+    matrices)."""
+    return min((word + 4) * degree * nodes, float(word) * nodes * nodes)
+
+
+def loop_cost(cell: str, nodes: int, degree: float, replicas: int, heun: bool = True, lanes: int = LANES,
+              word: int = 8) -> tuple[float, float]:
+    """(flops, bytes) of one node-step of the emulator loop with values of ``word`` bytes.
 
     Per drift a node does 2 flops per coupling (per sum: ``oim`` keeps two, cos and sin), plus
     ~20 for the node terms and the update; the couplings (:func:`coupling_bytes`) are read once
-    per lane block of up to 32 replicas; the node state and its work arrays move NODE_BYTES per
-    node-step.  The random numbers are not counted (the bound stays an upper one).
+    per block of up to ``lanes`` replicas (the C kernels' lane blocks; JAX's batched product
+    serves every replica at once); the node state and its work arrays move NODE_WORDS values
+    per node-step.  The random numbers are not counted (the bound stays an upper one).
     """
     drifts = 2 if heun else 1
     sums = 2 if cell == "oim" else 1
     flops = drifts * (2 * sums * degree + 20)
-    lanes = min(replicas, LANES)
-    bytes_ = drifts * coupling_bytes(nodes, degree) / nodes / lanes + NODE_BYTES
+    bytes_ = drifts * coupling_bytes(nodes, degree, word) / nodes / min(replicas, lanes) + NODE_WORDS * word
     return flops, bytes_
 
 
-def working_set(nodes: int, degree: float, replicas: int) -> float:
+def working_set(nodes: int, degree: float, replicas: int, lanes: int = LANES, word: int = 8) -> float:
     """Bytes the loop touches every step: the couplings plus the node arrays of the replicas in
-    flight (one lane block per core at most)."""
-    return coupling_bytes(nodes, degree) + NODE_BYTES * nodes * min(replicas, 2 * LANES)
+    flight (two lane blocks at most)."""
+    return coupling_bytes(nodes, degree, word) + NODE_WORDS * word * nodes * min(replicas, 2 * lanes)
 
 
-def limit(machine: Machine, cell: str, nodes: int, degree: float, replicas: int) -> float:
-    """Upper bound on node-steps per second for the loop on this machine."""
-    flops, bytes_ = loop_cost(cell, nodes, degree, replicas)
-    bandwidth = machine.bandwidth_for(working_set(nodes, degree, replicas))
-    return 1 / max(flops / machine.peak_flops, bytes_ / bandwidth)
+def limit(machine: Machine, cell: str, nodes: int, degree: float, replicas: int, lanes: int = LANES,
+          word: int = 8) -> float:
+    """Upper bound on node-steps per second for the loop on this machine (see :func:`loop_cost`),
+    each step costing at least the machine's ``step_latency``."""
+    flops, bytes_ = loop_cost(cell, nodes, degree, replicas, lanes=lanes, word=word)
+    bandwidth = machine.bandwidth_for(working_set(nodes, degree, replicas, lanes, word))
+    per_step = nodes * replicas
+    return per_step / (machine.step_latency + per_step * max(flops / machine.peak_flops, bytes_ / bandwidth))

@@ -1,7 +1,9 @@
 """One command for every benchmark: ``python -m benchmarks.run [--no-peers] [--no-gaussian] [--no-circuit] [--out BENCHMARKS.md]``.
 
 Prints progress, then writes the report (commands, machine, versions, throughput table with the
-machine-limit estimate, peer table).  Peers are taken from whatever is importable: install them
+machine-limit estimate, peer table).  ``--gpu`` instead measures the emulator throughput only, JAX
+on the accelerator (float32 and float64) beside the host CPU's backends, up to 1024 replicas, into
+``BENCHMARKS_GPU.md``.  Peers are taken from whatever is importable: install them
 into the benchmark environment (``pip install dwave-samplers openjij simulated-bifurcation
 cim-optimizer torch thrml thermox``, or the ``bench`` extra), never into SONQ's runtime dependencies.
 """
@@ -50,6 +52,63 @@ def _throughput_table(rows: list[throughput.Row]) -> list[str]:
         lines.append(f"| {r.case} | {r.replicas} | {r.backend} | {r.steps} | {r.rate:.3g} | {ratio} | "
                      f"{r.limit:.3g} | {r.rate / r.limit:.0%} |")
     return lines
+
+
+def _machine_line(m: machine.Machine, what: str) -> str:
+    where = f"{m.cores} cores ({platform.system()} {platform.machine()})" if what == "cpu" else f"{m.cores} device(s)"
+    product = "float64 dgemm, all cores" if what == "cpu" else "jitted matmul, full precision"
+    latency = f"; a step of a jitted scan costs at least {m.step_latency * 1e6:.1f} µs" if m.step_latency else ""
+    return (f"- {what.upper()}: {m.name}, {where}; measured peak {m.peak_flops / 1e9:.1f} Gflop/s ({product}); "
+            "streaming bandwidth by working set: "
+            + ", ".join(f"{_size(size)} {bw / 1e9:.0f} GB/s" for size, bw in m.bandwidths) + latency + ".")
+
+
+THROUGHPUT_PROSE = [
+    "Node-steps per second (steps × replicas × nodes / wall time of the simulation, host transfers included;",
+    "Heun, float64 unless the label says otherwise; JAX with its defaults takes the device spec's precision,",
+    "float32 on `toroidal_8k`).  Limit estimate: `1/max(flops/peak, bytes/bandwidth)` per node-step from",
+    "`benchmarks/machine.py` on the machine the backend runs on, the bandwidth being the best measured over",
+    "working sets at least as large as the loop's (couplings, CSR or dense, read once per 32-replica lane",
+    "block in C and once per step for all replicas in JAX's batched product, plus the node arrays of the",
+    "replicas in flight), plus, on an accelerator, the cost of a step of an empty jitted scan; the random",
+    "numbers are not counted, so it is an upper bound.",
+]
+
+
+def gpu_report(argv) -> str:
+    """Throughput of JAX on its default device (float32, float64) beside the host's backends."""
+    start = time.perf_counter()
+    print("machines: host CPU (float64), JAX device (float32, float64) ...")
+    host, f32, f64 = machine.measure(), machine.measure_jax("float32"), machine.measure_jax("float64")
+    for m in (host, f32, f64):
+        print(f"  {m.name}: {m.peak_flops:.3g} flop/s, {m.bandwidth:.3g} B/s")
+    every = 1 << 20  # JAX's batched product reads the couplings once for all replicas
+    numpy, _, c, _ = throughput.cpu_backends(host)  # Numba's rows: BENCHMARKS.md
+    backends = (numpy, c,
+                throughput.Backend("jax f32", "jax", f32, (("precision", "float32"),), every, 4),
+                throughput.Backend("jax f64", "jax", f64, (("precision", "float64"),), every, 8))
+    print("throughput (node-steps/s):")
+    rows = throughput.run(backends, (1, 64, 1024))
+    return "\n".join([
+        "# SONQ benchmarks: JAX on an accelerator",
+        "",
+        f"Produced by `{' '.join(['python -m benchmarks.run', *argv])}` in "
+        f"{(time.perf_counter() - start) / 60:.1f} min on {time.strftime('%Y-%m-%d %H:%M')}, on a machine",
+        "lent for the purpose (CI and `BENCHMARKS.md`'s machine have no accelerator).  The numpy and c rows ran",
+        "on this machine's host CPU, the JAX rows on its accelerator (Numba's rows: `BENCHMARKS.md`).",
+        "",
+        _machine_line(host, "cpu"),
+        _machine_line(f32, "accelerator"),
+        _machine_line(f64, "accelerator"),
+        f"- Versions: {_versions()}.",
+        "",
+        "## Emulator throughput",
+        "",
+        *THROUGHPUT_PROSE,
+        "",
+        *_throughput_table(rows),
+        "",
+    ])
 
 
 def _peer_table(rows: list[dict]) -> list[str]:
@@ -153,14 +212,22 @@ def main(argv=None) -> None:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-gaussian", action="store_true", help="skip the 1000×1000 SPD solve and inverse")
     ap.add_argument("--no-circuit", action="store_true", help="skip ngspice vs circuit emulator")
+    ap.add_argument("--gpu", action="store_true", help="JAX on the accelerator beside the host's backends "
+                    "(throughput only; default --out BENCHMARKS_GPU.md)")
     args = ap.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if args.gpu:
+        text = gpu_report(argv)
+        Path(args.out if "--out" in argv else "BENCHMARKS_GPU.md").write_text(text)
+        print(text)
+        return
     start = time.perf_counter()
     load = os.getloadavg()[0]
     print("machine: measuring peak float64 flop/s (dgemm) and stream bandwidth ...")
     m = machine.measure()
-    print(f"  {m.cpu}, {m.cores} cores, {m.peak_flops:.3g} flop/s, {m.bandwidth:.3g} B/s")
+    print(f"  {m.name}, {m.cores} cores, {m.peak_flops:.3g} flop/s, {m.bandwidth:.3g} B/s")
     print("throughput (node-steps/s):")
-    rows = throughput.run(m)
+    rows = throughput.run(throughput.cpu_backends(m))
     peer_rows = []
     if not args.no_peers:
         print(f"peers ({peers.READS} reads × {peers.SWEEPS} sweeps each):")
@@ -180,23 +247,17 @@ def main(argv=None) -> None:
     text = "\n".join([
         "# SONQ benchmarks",
         "",
-        f"Produced by `{' '.join(['python -m benchmarks.run', *(argv if argv is not None else sys.argv[1:])])}` "
+        f"Produced by `{' '.join(['python -m benchmarks.run', *argv])}` "
         f"in {wall / 60:.1f} min on {time.strftime('%Y-%m-%d %H:%M')}.",
         "",
-        f"- Machine: {m.cpu}, {m.cores} cores ({platform.system()} {platform.machine()}); measured peak "
-        f"{m.peak_flops / 1e9:.1f} Gflop/s (float64 dgemm, all cores); streaming bandwidth (all cores) by working set: "
-        + ", ".join(f"{_size(size)} {bw / 1e9:.0f} GB/s" for size, bw in m.bandwidths) + ".",
+        _machine_line(m, "cpu"),
         f"- Versions: {_versions()}.",
         f"- Load average when the run started: {load:.2f} on {m.cores} cores; rates are single measurements of ~1 s runs.",
         "- Peers are optional: `pip install -e '.[bench]'` (a separate environment is wise: they pin their own jax).",
         "",
         "## Emulator throughput",
         "",
-        "Node-steps per second (steps × replicas × nodes / wall time of the simulation; Heun, float64",
-        "except JAX on `toroidal_8k`, whose spec says float32).  Limit estimate: "
-        "`1/max(flops/peak, bytes/bandwidth)` per node-step from `benchmarks/machine.py`, the bandwidth",
-        "being the best measured over working sets at least as large as the loop's (couplings, CSR or dense, plus",
-        "the node arrays of the replicas in flight); the random numbers are not counted, so it is an upper bound.",
+        *THROUGHPUT_PROSE,
         "",
         *_throughput_table(rows),
         "",

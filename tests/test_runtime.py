@@ -57,6 +57,28 @@ def test_conformance_kit_catches_a_wrong_backend(monkeypatch):
         check_equipartition("numba")
 
 
+@pytest.mark.parametrize("backend", ["numba", "c"])
+def test_blocks_end_at_records_and_bound_only_predrawn_noise(monkeypatch, backend):
+    """Pre-drawn noise (Numba's) splits a run into blocks of bounded memory; a backend drawing
+    from its own key (C) runs from one recording point to the next in one call."""
+    from runtime.backends import base, get_backend
+
+    if sdk.available_backends()[backend]:
+        pytest.skip(sdk.available_backends()[backend])
+    monkeypatch.setattr(base, "MAX_NOISE_BLOCK", 8 * 8 * 10)  # 10 steps of 8 replicas × 8 nodes
+    cls, calls = type(get_backend(backend, "oim")), []
+    prepare = cls.prepare
+
+    def counting(self, plan):
+        kernel = prepare(self, plan)
+        return lambda state, k0, k1, draws: (calls.append((k0, k1)), kernel(state, k0, k1, draws))
+
+    monkeypatch.setattr(cls, "prepare", counting)
+    res = sdk.run(_oim_program(), backend, num_reads=8, steps=100, seed=1, record_every=50)
+    assert len(res.trajectory.raw) == 2
+    assert calls == ([(0, 50), (50, 100)] if backend == "c" else [(k, k + 10) for k in range(0, 100, 10)])
+
+
 def test_default_oim_protocol_binarizes_every_phase():
     res = sdk.run(_oim_program(), "numba", num_reads=32, seed=0)
     assert res.info["poorly_binarized"] == 0

@@ -92,14 +92,17 @@ class AbstractEmulator(AbstractBackend):
         state = np.array(plan.init, dtype=np.float64, order="C")
         R, m = state.shape
         every = plan.record_every or plan.steps
-        block = max(1, min(every, MAX_NOISE_BLOCK // max(R * m, 1)))
         kernel = self.prepare(plan)
         source = self.noise_input(plan, noise)
+        # Pre-drawn numbers are held a block at a time, so they bound a block's length; a key
+        # costs nothing, and its blocks end only at recording points.
+        keyed = isinstance(source, CounterKey)
+        block = every if keyed else max(1, min(every, MAX_NOISE_BLOCK // max(R * m, 1)))
         records, at = [], []
         k = 0
         while k < plan.steps:
             end = min(k + block, plan.steps, (k // every + 1) * every)
-            kernel(state, k, end, source((end - k, R, m)))
+            kernel(state, k, end, source if keyed else source((end - k, R, m)))
             k = end
             if plan.record_every and k % every == 0:
                 records.append(state.copy())
@@ -113,9 +116,10 @@ class AbstractEmulator(AbstractBackend):
         through steps k0..k1−1 using ``draws``, the block's random input from :meth:`noise_input`."""
 
     def noise_input(self, plan: RunPlan, noise: AbstractNoiseSource):
-        """``shape -> draws`` for each block: by default pre-drawn numbers from ``noise`` (uniforms
-        for ``pbit``, normals otherwise), shape (k1−k0, replicas, m).  A backend with its own
-        generator overrides this to hand its kernel something else (e.g. a key)."""
+        """The blocks' random input: by default ``shape -> draws``, pre-drawn numbers from
+        ``noise`` (uniforms for ``pbit``, normals otherwise) of shape (k1−k0, replicas, m) for
+        each block.  A backend with its own generator overrides this to return one
+        :class:`CounterKey` that every block's kernel receives instead."""
         return noise.uniform if plan.program.cell == "pbit" else noise.normal
 
 
@@ -145,6 +149,5 @@ class AbstractKeyedEmulator(AbstractEmulator):
 
     def noise_input(self, plan: RunPlan, noise: AbstractNoiseSource):
         if self.rng == "internal" and isinstance(noise, SeededNoise):
-            key = CounterKey(int(noise.rng.integers(0, 2**63)))
-            return lambda shape: key
+            return CounterKey(int(noise.rng.integers(0, 2**63)))
         return super().noise_input(plan, noise)

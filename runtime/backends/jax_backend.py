@@ -1,6 +1,8 @@
-"""JAX emulator: the macromodels as a jitted ``lax.scan`` over steps, ``vmap`` over replicas, on
-whatever device JAX runs on (a GPU when one is present).  ``jax`` is an optional extra, imported
-only when this backend is used.
+"""JAX emulator: the macromodels as a jitted ``lax.scan`` over steps, on whatever device JAX runs
+on (a GPU when one is present).  The SDE cells step all replicas at once as node-major arrays
+(nodes × replicas: one coupling product or gather serves every replica, reading contiguous rows);
+the p-bit sweep is ``vmap``-ped over replicas.  ``jax`` is an optional extra, imported only when
+this backend is used.  Throughput on an H200: ``BENCHMARKS_GPU.md``.
 
 Precision: the device spec's ``precision`` (``float32`` or ``float64``) unless overridden; float64
 is enabled only around this backend's own tracing and calls (``jax.enable_x64``), never globally.
@@ -48,7 +50,7 @@ def _neighbours(J, m: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class JaxBackend(AbstractKeyedEmulator):
-    """JAX emulator (jit, ``lax.scan`` over steps, ``vmap`` over replicas).
+    """JAX emulator (jit, ``lax.scan`` over steps, replicas batched).
 
     Args:
         rng: ``"internal"`` (``jax.random``) or ``"tape"`` (the driver's draws).
@@ -143,26 +145,32 @@ def _jitted_block():
     import jax
     import jax.numpy as jnp
 
-    def matvec(params, v):
+    # Full-precision products: on GPUs XLA's default float32 matmul may round its inputs to
+    # TF32 (10-bit mantissa), a 1e-3 error in every coupling sum.
+    dot = functools.partial(jnp.matmul, precision=jax.lax.Precision.HIGHEST)
+
+    def couplings(params, V):
+        """Σ_j J_ij V_jc for every column c of the node-major block V (m × columns)."""
         if "J" in params:
-            return params["J"] @ v
-        return jnp.sum(params["w"] * v[params["idx"]], axis=-1)
+            return dot(params["J"], V)
+        return jnp.sum(params["w"][..., None] * V[params["idx"]], axis=1)
 
     def drift(params, cell, x, sh):
+        """Drift of node-major states x (m × replicas)."""
         if cell == "oim":
             c, s = jnp.cos(x), jnp.sin(x)
-            return s * matvec(params, c) - c * matvec(params, s) - sh * jnp.sin(2 * x)
-        c2, c3, c4 = params["poly"].T
-        return -(params["h"] + matvec(params, x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
+            sums = couplings(params, jnp.concatenate([c, s], axis=1))  # one product for both sums
+            return s * sums[:, : x.shape[1]] - c * sums[:, x.shape[1]:] - sh * jnp.sin(2 * x)
+        c2, c3, c4 = params["poly"].T[..., None]
+        return -(params["h"][:, None] + couplings(params, x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
 
     def sde_step(params, config, x, T, sh, xi):
-        drift_r = jax.vmap(lambda v: drift(params, config.cell, v, sh))
         dt = params["dt"]
         kick = jnp.sqrt(2 * T * dt) * xi
-        f0 = drift_r(x)
+        f0 = drift(params, config.cell, x, sh)
         if not config.heun:
             return x + f0 * dt + kick
-        f1 = drift_r(x + f0 * dt + kick)
+        f1 = drift(params, config.cell, x + f0 * dt + kick, sh)
         return x + 0.5 * (f0 + f1) * dt + kick
 
     def sweep(params, s, T, u):
@@ -171,7 +179,7 @@ def _jitted_block():
         def colour(s, nodes):
             rows = jnp.minimum(nodes, m - 1)
             if "J" in params:
-                field = params["J"][rows] @ s
+                field = dot(params["J"][rows], s)
             else:
                 field = jnp.sum(params["w"][rows] * s[params["idx"][rows]], axis=-1)
             I = -(params["h"][rows] + field)
@@ -181,9 +189,15 @@ def _jitted_block():
         return jax.lax.scan(colour, s, params["classes"])[0]
 
     def block(params, state, k0, key, draws, *, config, length):
+        """SDE cells step node-major arrays (m × replicas: the gathers and products then read
+        contiguous rows of replicas, and one product serves all of them); the p-bit sweep maps
+        over replicas."""
         dtype = jnp.dtype(config.dtype)
-        shape = (config.replicas, state.shape[1])
         pbit = config.cell == "pbit"
+        if not pbit:
+            state = jnp.asarray(state).T
+            draws = None if draws is None else jnp.swapaxes(jnp.asarray(draws), 1, 2)
+        shape = state.shape
 
         def body(x, inputs):
             k, xi = inputs
@@ -197,6 +211,7 @@ def _jitted_block():
             return sde_step(params, config, x, T, sh, xi), None
 
         xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if draws is None else jnp.asarray(draws, dtype))
-        return jax.lax.scan(body, jnp.asarray(state, dtype), xs)[0]
+        out = jax.lax.scan(body, jnp.asarray(state, dtype), xs)[0]
+        return out if pbit else out.T
 
     return jax.jit(block, static_argnames=("config", "length"))
