@@ -26,7 +26,7 @@ the resistors' noise is their series EMF (:mod:`compiler.netlist.circuit`).  Her
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -100,6 +100,20 @@ def lower(program: Program, *, steps: int, dt: float, temperature: np.ndarray, s
     raise CompileError(f"no circuit for cell {program.cell!r} (circuits exist for 'oim' and 'gauss')")
 
 
+def with_initial_state(program: Program, circuit: Circuit, init: np.ndarray) -> Circuit:
+    """``circuit`` (lowered from ``program``) starting from the plan state ``init`` (m,): ``oim``
+    phases φ (radians) start each tank at ``±½A cos φ`` (V) across its two nodes with inductor
+    current ``C A ω₀ sin φ`` (A); ``gauss`` states x start at ``V₀ x`` with no inductor current.
+    Replicas share one lowered circuit and differ only in this."""
+    c = program.device.components
+    x = np.asarray(init, dtype=np.float64)
+    if program.cell == "oim":
+        A, omega = c["amplitude"], circuit.pump_omega / 2
+        return replace(circuit, v0=np.ravel(np.stack([0.5 * A * np.cos(x), -0.5 * A * np.cos(x)], axis=1)),
+                       i0=c["capacitance"] * A * omega * np.sin(x))
+    return replace(circuit, v0=c["voltage_scale"] * x, i0=np.zeros(len(circuit.inductors)))
+
+
 def _resample(per_step: np.ndarray, sub: int) -> np.ndarray:
     """Plan-step values (steps,) → circuit samples (steps·sub + 1,), linear between plan steps."""
     per_step = np.asarray(per_step, dtype=np.float64)
@@ -149,8 +163,6 @@ def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
     if np.any(t_inj > 0):
         noise += [(p[i], n[i], 4 * A**2 * C**2 * K, 1) for i in range(m)]
     schedule = np.stack([np.full(t_inj.size, program.device.noise_temperature), t_inj])
-    phi = np.asarray(init, dtype=np.float64)
-    v0 = np.ravel(np.stack([0.5 * A * np.cos(phi), -0.5 * A * np.cos(phi)], axis=1))
     circuit = Circuit(
         title=f"SONQ oim circuit of {program.device.name}", num_nodes=2 * m,
         capacitors=Branches.of([]), resistors=resistors,
@@ -161,10 +173,10 @@ def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
         pump=Branches.of([(node, 0, 2 * C) for node in np.ravel(np.stack([p, n], 1))]),
         pump_omega=2 * omega, pump_depth=pwl_points(depth, h),
         noise=Branches.of([s[:3] for s in noise]), noise_kind=np.array([s[3] for s in noise], dtype=np.int64),
-        noise_branch=np.full(len(noise), -1), noise_schedule=schedule, dt=h, steps=steps * sub, v0=v0, i0=C * A * omega * np.sin(phi),
+        noise_branch=np.full(len(noise), -1), noise_schedule=schedule, dt=h, steps=steps * sub, v0=np.zeros(2 * m), i0=np.zeros(m),
         probes=np.stack([p, n], axis=1), probe_scale=A, labels=tuple(_labels(program)),
     )
-    return Lowered(circuit, sub)
+    return Lowered(with_initial_state(program, circuit, init), sub)
 
 
 def _gauss(program, steps, dt, temperature, init, opt) -> Lowered:
@@ -211,12 +223,11 @@ def _gauss(program, steps, dt, temperature, init, opt) -> Lowered:
         vccs=vccs, dc=Branches.of([(a, 0, -g0 * V0 * hv) for a, hv in zip(nodes, program.fields) if hv != 0]),
         pump=empty, pump_omega=0.0, pump_depth=np.zeros((1, 2)),
         noise=noise, noise_kind=np.zeros(len(noise), dtype=np.int64), noise_branch=noise_branch,
-        noise_schedule=temps[None, :], dt=h, steps=steps * sub, v0=V0 * np.asarray(init, dtype=np.float64),
-        i0=np.zeros(len(inductors)),
+        noise_schedule=temps[None, :], dt=h, steps=steps * sub, v0=np.zeros(m), i0=np.zeros(len(inductors)),
         probes=np.stack([nodes, np.zeros(m, dtype=np.int64)], axis=1), probe_scale=V0,
         labels=tuple(_labels(program)),
     )
-    return Lowered(circuit, sub)
+    return Lowered(with_initial_state(program, circuit, init), sub)
 
 
 def _m_matrix_edges(A: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int, float]]:

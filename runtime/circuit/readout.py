@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compiler.netlist import Circuit, CircuitOptions, lower
+from compiler.netlist import Circuit, CircuitOptions, lower, with_initial_state
 from runtime.backends.base import RunPlan, Trajectory
 
 LOCKIN_PERIODS = 2
@@ -41,15 +41,16 @@ class CircuitRun:
 
     @classmethod
     def of(cls, plan: RunPlan, options: CircuitOptions) -> "CircuitRun":
-        lowered = [lower(plan.program, steps=plan.steps, dt=plan.dt, temperature=plan.temperature,
-                         shil=plan.shil, init=x, options=options) for x in plan.init]
-        sub = lowered[0].substeps
+        lowered = lower(plan.program, steps=plan.steps, dt=plan.dt, temperature=plan.temperature,
+                        shil=plan.shil, init=plan.init[0], options=options)
+        circuit, sub = lowered.circuit, lowered.substeps
+        circuits = [with_initial_state(plan.program, circuit, x) for x in plan.init]
         every = plan.record_every or plan.steps
         steps = np.unique(np.append(np.arange(every, plan.steps + 1, every), plan.steps))
         ends = steps * sub
-        width = _window(lowered[0].circuit)
+        width = _window(circuit)
         record = np.unique(np.concatenate([np.arange(max(e - width + 1, 0), e + 1) for e in ends]))
-        return cls([l.circuit for l in lowered], sub, steps, record)
+        return cls(circuits, sub, steps, record)
 
     def trajectory(self, plan: RunPlan, probes: np.ndarray) -> Trajectory:
         """Plan trajectory from probe waveforms (len(record), replicas, cells)."""
