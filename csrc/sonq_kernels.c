@@ -1,11 +1,18 @@
 /* SONQ C kernels (C99 + OpenMP): the macromodels of docs/architecture.md.
  *
- * Replicas are processed in lane blocks (32, then 8, then 1 replicas).  Inside a block every node
+ * Replicas are processed in lane blocks (32, then 8, then 1 replicas; 8 first where a 32-lane
+ * block's node arrays would not fit a core's cache but the couplings do).  Inside a block every node
  * array is node-major, x[i*lanes + r], so one pass over a CSR row serves all lanes with contiguous
  * SIMD loads and the coupling matrix is streamed once per block rather than once per replica.
- * SDE blocks run one after another, each with the thread team splitting the nodes (so one
- * replica on a large graph uses every core); p-bit blocks run in parallel, one per thread
- * (a Gibbs sweep is sequential across colour classes).
+ * SDE blocks run in parallel, one per thread, when there are enough of them; otherwise one after
+ * another, each with the thread team splitting the nodes (so one replica on a large graph uses
+ * every core).  p-bit blocks run in parallel, one per thread (a Gibbs sweep is sequential across
+ * colour classes).
+ *
+ * An SDE step is one fused pass over the node arrays per drift (sde_cell): tile by tile, the
+ * tile's noise and coupling sums go to small buffers that stay in L1, then a single loop over the
+ * tile's elements takes the drift, writes the integrator's outputs and, for the OIM, their cos/sin
+ * for the next drift.  A Heun step reads and writes six node arrays and has two barriers.
  *
  * Dense couplings (sonq_dense_size > 0, e.g. all-to-all SK) are packed once per run into row panels
  * (sonq_pack_dense) and the coupling sums become a small GEMM, J (m × m) times the node-major block
@@ -29,15 +36,31 @@
 #define SONQ_LANES 32        /* widest lane block: 8 AVX-512 accumulators for the OIM's cos/sin sums */
 #define SONQ_KC 48            /* couplings per k-block: 48 × 64 doubles of V (24 KiB) stay in L1 */
 #define SONQ_DENSE_FILL 4     /* dense path once nnz ≥ m²/SONQ_DENSE_FILL */
-/* Work-sharing chunk: fixed chunk boundaries give every thread count the same split into vector
- * bodies and scalar tails (vector and scalar sin/cos differ in the last bit). */
-#define SONQ_CHUNK 64
-#define SONQ_MIN_PARALLEL (1 << 16) /* (nnz + m)·lanes per step under which a barrier costs more than it saves */
+/* Node·lane elements per tile of a sparse pass (SONQ_TILE/lanes nodes), the unit of work sharing:
+ * its noise and row sums stay in L1, and fixed tile boundaries give every thread count the same
+ * split into vector bodies and scalar tails (vector and scalar cos/sin differ in the last bit). */
+#define SONQ_TILE 256
+/* Elements of the largest tile of any pass (a dense panel of the widest lane block). */
+#define SONQ_TILE_MAX (SONQ_TILE > SONQ_PANEL * SONQ_LANES ? SONQ_TILE : SONQ_PANEL * SONQ_LANES)
+/* (nnz + m)·lanes per step under which the barriers (two per Heun step) cost more than a second
+ * thread saves. */
+#define SONQ_MIN_PARALLEL (1 << 13)
+/* Bytes of node arrays a lane block keeps in a core's cache (its L2: 2 MiB on Sapphire Rapids). */
+#define SONQ_CACHE_BYTES (2 << 20)
 #define SONQ_INLINE static inline __attribute__((always_inline))
 
 /* Eight doubles, unaligned access allowed (GCC/Clang vector extension: one AVX-512 register, or
  * split into narrower operations on other targets). */
 typedef double sonq_vec __attribute__((vector_size(64), aligned(8)));
+
+/* One register of doubles, unaligned access allowed: accumulators meant to live in registers take
+ * this width, since GCC keeps arrays of wider-than-native vectors in memory. */
+#ifdef __AVX512F__
+#define SONQ_REG 8
+#else
+#define SONQ_REG 4
+#endif
+typedef double sonq_reg __attribute__((vector_size(8 * SONQ_REG), aligned(8)));
 
 enum { CELL_OIM = 0, CELL_LANGEVIN = 1 };
 
@@ -73,38 +96,49 @@ static int team(int threads, int64_t work) {
 }
 
 /* acc[r] = Σ_p data[p] · v[indices[p]*stride + r] over CSR row i; with `pair`, v holds (cos, sin)
- * blocks per node and acc2 receives the sine sums.  Wide blocks keep one sum per lane, in CSR
- * order like the NumPy reference; a single lane splits the row into two partial sums to break
- * the floating-point dependency chain (rounding then differs at the 1e-16 level). */
+ * blocks per node and acc2 receives the sine sums.  Wide blocks (lanes a multiple of 8) keep one
+ * sum per lane, in CSR order like the NumPy reference, in registers (explicit vectors: GCC's SLP
+ * vectorizer leaves the sine sums of 32 lanes scalar); a single lane splits the row
+ * into two partial sums to break the floating-point dependency chain (rounding then differs at
+ * the 1e-16 level). */
 SONQ_INLINE void row_dot(const int64_t *indptr, const int32_t *indices, const double *data, int64_t i,
                          const double *v, const int64_t lanes, const int pair, double *acc, double *acc2) {
-    const int64_t stride = pair ? 2 * lanes : lanes, split = lanes == 1;
-    double a0[SONQ_LANES] = {0}, a1[SONQ_LANES] = {0}, b0[SONQ_LANES] = {0}, b1[SONQ_LANES] = {0};
+    const int64_t stride = pair ? 2 * lanes : lanes, end = indptr[i + 1];
     int64_t p = indptr[i];
-    if (split)
-        for (; p + 1 < indptr[i + 1]; p += 2) {
+    if (lanes == 1) {
+        double a0 = 0.0, a1 = 0.0, b0 = 0.0, b1 = 0.0;
+        for (; p + 1 < end; p += 2) {
             const double w0 = data[p], w1 = data[p + 1];
             const double *v0 = v + (int64_t)indices[p] * stride, *v1 = v + (int64_t)indices[p + 1] * stride;
-            a0[0] += w0 * v0[0];
-            a1[0] += w1 * v1[0];
+            a0 += w0 * v0[0];
+            a1 += w1 * v1[0];
             if (pair) {
-                b0[0] += w0 * v0[1];
-                b1[0] += w1 * v1[1];
+                b0 += w0 * v0[1];
+                b1 += w1 * v1[1];
             }
         }
-    for (; p < indptr[i + 1]; p++) {
+        if (p < end) {
+            a0 += data[p] * v[(int64_t)indices[p] * stride];
+            if (pair) b0 += data[p] * v[(int64_t)indices[p] * stride + 1];
+        }
+        acc[0] = a0 + a1;
+        if (pair) acc2[0] = b0 + b1;
+        return;
+    }
+    sonq_reg a0[SONQ_LANES / SONQ_REG], b0[SONQ_LANES / SONQ_REG];
+    for (int64_t l = 0; l < lanes / SONQ_REG; l++) a0[l] = b0[l] = (sonq_reg){0};
+    for (; p < end; p++) {
         const double w = data[p];
         const double *vj = v + (int64_t)indices[p] * stride;
-        /* Full unrolling lets the compiler keep the lane sums in vector registers. */
-#pragma GCC unroll 32
-        for (int64_t r = 0; r < lanes; r++) a0[r] += w * vj[r];
-        if (pair)
-#pragma GCC unroll 32
-            for (int64_t r = 0; r < lanes; r++) b0[r] += w * vj[lanes + r];
+        for (int64_t l = 0; l < lanes / SONQ_REG; l++) {
+            a0[l] += w * *(const sonq_reg *)(vj + SONQ_REG * l);
+            if (pair) b0[l] += w * *(const sonq_reg *)(vj + lanes + SONQ_REG * l);
+        }
     }
-    for (int64_t r = 0; r < lanes; r++) acc[r] = split ? a0[r] + a1[r] : a0[r];
-    if (pair)
-        for (int64_t r = 0; r < lanes; r++) acc2[r] = split ? b0[r] + b1[r] : b0[r];
+    for (int64_t l = 0; l < lanes / SONQ_REG; l++) {
+        *(sonq_reg *)(acc + SONQ_REG * l) = a0[l];
+        if (pair) *(sonq_reg *)(acc2 + SONQ_REG * l) = b0[l];
+    }
 }
 
 /* Register-blocked outer-product sums: acc[r][j] = Σ_{k<kc} s[k·ss + r] · w[k·ws + 8j .. 8j+7] for
@@ -145,8 +179,9 @@ SONQ_INLINE void panel_kernel(const double *s, int64_t ss, const double *w, int6
 
 /* sums[i·nc + c] = Σ_k J_ik v[k·nc + c] from the packed panels, nc = ns·lanes columns (ns sums
  * per lane); sums has room for whole panels.  The team splits the panels the same way in every
- * k-block (static schedule), so each thread accumulates only its own rows and needs no barrier
- * until the end; every sum is taken in the same order whatever the thread count. */
+ * k-block (static schedule), so each thread accumulates only its own rows, and no barrier follows:
+ * the caller's static loop over the panels hands each thread the rows it summed.  Every sum is
+ * taken in the same order whatever the thread count. */
 SONQ_INLINE void dense_sums(const sde_model *a, const double *v, double *sums, const int ns, const int64_t lanes) {
     const int64_t m = a->m, nc = ns * lanes, panels = (m + SONQ_PANEL - 1) / SONQ_PANEL;
     /* Rows per kernel call with the lanes in the vectors: 24 accumulators over nc/8 vectors. */
@@ -165,127 +200,176 @@ SONQ_INLINE void dense_sums(const sde_model *a, const double *v, double *sums, c
                 panel_kernel(v + k0 * nc, nc, panel, SONQ_PANEL, kc, t, 1, nc, k0 > 0, ns, SONQ_PANEL / 8);
         }
     }
+}
+
+/* (cos, sin) blocks of nodes i0..i1−1 of node-major x into cs (2·lanes per node). */
+SONQ_INLINE void tile_cis(const double *x, double *cs, int64_t i0, int64_t i1, const int64_t lanes) {
+    for (int64_t i = i0; i < i1; i++)
+        for (int64_t r = 0; r < lanes; r++) {
+            cs[2 * i * lanes + r] = cos(x[i * lanes + r]);
+            cs[(2 * i + 1) * lanes + r] = sin(x[i * lanes + r]);
+        }
+}
+
+/* Kicks √(2T dt)·ξ of step k for nodes i0..i1−1 (i0 even, so node pairs never straddle tiles),
+ * xi[(i − i0)·lanes + r]; xi has room for SONQ_TILE_MAX + 2·SONQ_BATCH.  The generator's batches
+ * run over t = pair·lanes + lane from the tile's first pair; a draw depends only on its counter,
+ * so tiles give the numbers a whole-array pass would.  Whole batches are stored: their surplus (at
+ * most 2·SONQ_BATCH elements past the tile) lands in xi's spare room and is never read. */
+SONQ_INLINE void tile_kicks(const sde_model *a, int64_t k, int64_t r0, int64_t i0, int64_t i1, const int64_t lanes,
+                            double *xi) {
+    const double amp = sqrt(2.0 * a->temperature[k] * a->dt);
+    if (a->draws) {
+        const double *d = a->draws + ((k - a->k0) * a->R + r0) * a->m;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t r = 0; r < lanes; r++) xi[(i - i0) * lanes + r] = amp * d[r * a->m + i];
+        return;
+    }
+    const uint64_t total = (uint64_t)(i1 - i0 + 1) / 2 * lanes;
+    for (uint64_t q = 0; q < total; q += SONQ_BATCH) {
+        uint32_t c0[SONQ_BATCH], c2[SONQ_BATCH];
+        double n0[SONQ_BATCH], n1[SONQ_BATCH];
+        /* Counter j of the batch: a batch is a run of one pair's lanes or whole pairs (lane block
+         * widths and SONQ_BATCH are powers of two), written so that the stores are contiguous. */
+        uint64_t pair[SONQ_BATCH], lane[SONQ_BATCH];
+        for (uint64_t j = 0; j < SONQ_BATCH; j++) {
+            pair[j] = lanes >= SONQ_BATCH ? q / lanes : q / lanes + j / lanes;
+            lane[j] = lanes >= SONQ_BATCH ? q % lanes + j : j % lanes;
+            c0[j] = (uint32_t)(i0 / 2 + pair[j]);
+            c2[j] = (uint32_t)(r0 + lane[j]);
+        }
+        sonq_normals(a->key, c0, (uint32_t)k, c2, n0, n1);
+        for (uint64_t j = 0; j < SONQ_BATCH; j++) {
+            xi[2 * pair[j] * lanes + lane[j]] = amp * n0[j];
+            xi[(2 * pair[j] + 1) * lanes + lane[j]] = amp * n1[j];
+        }
+    }
+}
+
+/* One fused pass of a step over the node arrays: the drift f at v (vcs: its (cos, sin) blocks for
+ * the OIM), then out = base + c·f·dt + ξ, where `half` is set also half = base + ½·f·dt + ξ, and for
+ * the OIM the (cos, sin) blocks of out into outcs (the next drift's vcs).  ξ: step k's kicks, or
+ * none without `kick`.  Stochastic Heun is two passes, Euler–Maruyama one (sde_cell). */
+typedef struct {
+    const double *v, *vcs, *base;
+    double *out, *outcs, *half;
+    double c;
+    int kick;
+} sde_pass;
+
+/* The pass over nodes i0..i1−1 of a tile.  sums: the dense product's coupling sums (1 + oim per
+ * node and lane, as dense_sums lays them out), or NULL to take CSR row sums into a tile buffer
+ * first.  The elementwise work then runs as one flat loop over the tile's elements, which the
+ * compiler vectorizes over lanes, or over nodes for a single lane. */
+SONQ_INLINE void tile_pass(const sde_model *a, const int oim, const sde_pass *p, int64_t k, int64_t r0, int64_t i0,
+                           int64_t i1, const double *sums, const int64_t lanes) {
+    const int64_t ns = 1 + oim, nt = i1 - i0;
+    const double dt = a->dt, shil = a->shil[k], c = p->c;
+    double xi[SONQ_TILE_MAX + 2 * SONQ_BATCH], acc[2 * SONQ_TILE];
+    if (p->kick) tile_kicks(a, k, r0, i0, i1, lanes, xi);
+    if (sums)
+        sums += i0 * ns * lanes;
+    else {
+        for (int64_t i = 0; i < nt; i++)
+            row_dot(a->indptr, a->indices, a->data, i0 + i, oim ? p->vcs : p->v, lanes, oim, acc + i * ns * lanes,
+                    acc + (i * ns + 1) * lanes);
+        sums = acc;
+    }
+    const double *restrict v = p->v + i0 * lanes, *restrict base = p->base + i0 * lanes;
+    const double *restrict vcs = oim ? p->vcs + 2 * i0 * lanes : NULL;
+    double *restrict out = p->out + i0 * lanes, *restrict half = p->half ? p->half + i0 * lanes : NULL;
+    for (int64_t i = 0; i < nt; i++)
+        for (int64_t r = 0; r < lanes; r++) {
+            const int64_t q = i * lanes + r;
+            double f;
+            if (oim) {
+                /* Σ_j J_ij sin(φ_i − φ_j) = sin φ_i Σ J cos φ_j − cos φ_i Σ J sin φ_j;  sin 2φ = 2 sin φ cos φ */
+                const double cv = vcs[2 * i * lanes + r], sv = vcs[(2 * i + 1) * lanes + r];
+                f = sv * sums[2 * i * lanes + r] - cv * sums[(2 * i + 1) * lanes + r] - shil * (2.0 * sv * cv);
+            } else {
+                const double *poly = a->poly + 3 * (i0 + i), vi = v[q];
+                f = -(a->h[i0 + i] + sums[q] + 2.0 * poly[0] * vi + 3.0 * poly[1] * vi * vi +
+                      4.0 * poly[2] * vi * vi * vi);
+            }
+            const double e = p->kick ? xi[q] : 0.0;
+            out[q] = base[q] + c * f * dt + e;
+            if (half) half[q] = base[q] + 0.5 * f * dt + e;
+        }
+    if (oim) tile_cis(p->out, p->outcs, i0, i1, lanes);
+}
+
+/* Nodes per tile of a pass: SONQ_TILE elements of CSR rows, or a panel of the dense product. */
+static int64_t tile_nodes(const sde_model *a, int64_t lanes) { return a->dense ? SONQ_PANEL : SONQ_TILE / lanes; }
+
+/* The pass over all nodes (called by every thread of the team), ending in a barrier: the next pass
+ * reads the neighbours' outputs. */
+SONQ_INLINE void sde_sweep(const sde_model *a, const int oim, const sde_pass *p, int64_t k, int64_t r0,
+                           double *sums, const int64_t lanes) {
+    const int64_t m = a->m, tile = tile_nodes(a, lanes), tiles = (m + tile - 1) / tile;
+    if (a->dense) dense_sums(a, oim ? p->vcs : p->v, sums, 1 + oim, lanes);
+    /* Static schedule: for dense sums the split of dense_sums' panel loops, so each thread takes
+     * the rows it summed, with no barrier in between. */
+#pragma omp for schedule(static) nowait
+    for (int64_t b = 0; b < tiles; b++)
+        tile_pass(a, oim, p, k, r0, b * tile, (b + 1) * tile < m ? (b + 1) * tile : m, a->dense ? sums : NULL,
+                  lanes);
 #pragma omp barrier
 }
 
-/* Drift of node i for `lanes` replicas from its coupling sums ac (and, for the OIM, the sine sums as). */
-SONQ_INLINE void drift_row(const sde_model *a, const int oim, double shil, int64_t i, const double *x,
-                           const double *cs, const double *ac, const double *as, double *out, const int64_t lanes) {
-    if (oim)
-        /* Σ_j J_ij sin(φ_i − φ_j) = sin φ_i Σ J cos φ_j − cos φ_i Σ J sin φ_j;  sin 2φ = 2 sin φ cos φ */
-        for (int64_t r = 0; r < lanes; r++) {
-            const double c = cs[2 * i * lanes + r], s = cs[(2 * i + 1) * lanes + r];
-            out[i * lanes + r] = s * ac[r] - c * as[r] - shil * (2.0 * s * c);
-        }
-    else {
-        const double c2 = a->poly[3 * i], c3 = a->poly[3 * i + 1], c4 = a->poly[3 * i + 2];
-        for (int64_t r = 0; r < lanes; r++) {
-            const double xi = x[i * lanes + r];
-            out[i * lanes + r] = -(a->h[i] + ac[r] + 2.0 * c2 * xi + 3.0 * c3 * xi * xi + 4.0 * c4 * xi * xi * xi);
-        }
-    }
+/* Scratch doubles of a lane block: x, y, pred (m·lanes each), for the OIM two sets of (cos, sin)
+ * blocks (2·m·lanes each), and for the dense path the sums of whole panels (1 + oim per lane). */
+static int64_t scratch_size(const sde_model *a, int64_t lanes) {
+    const int oim = a->cell == CELL_OIM;
+    const int64_t padded = (a->m + SONQ_PANEL - 1) / SONQ_PANEL * SONQ_PANEL;
+    return ((3 + 4 * oim) * a->m + (a->dense ? (1 + oim) * padded : 0)) * lanes;
 }
 
-/* Drift at node-major x → out for `lanes` replicas of the OIM (oim = 1) or Langevin cell (called
- * by every thread of the team); cs: scratch (2·m·lanes), (cos, sin) blocks per node; sums: scratch
- * for the dense path. */
-SONQ_INLINE void drift_cell(const sde_model *a, const int oim, double shil, const double *x, double *out, double *cs,
-                            double *sums, const int64_t lanes) {
-    const int64_t m = a->m;
-    if (oim)
-#pragma omp for schedule(static, SONQ_CHUNK)
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t r = 0; r < lanes; r++) {
-                cs[2 * i * lanes + r] = cos(x[i * lanes + r]);
-                cs[(2 * i + 1) * lanes + r] = sin(x[i * lanes + r]);
-            }
-    if (a->dense) {
-        dense_sums(a, oim ? cs : x, sums, 1 + oim, lanes);
-#pragma omp for schedule(static, SONQ_CHUNK)
-        for (int64_t i = 0; i < m; i++)
-            drift_row(a, oim, shil, i, x, cs, sums + i * (1 + oim) * lanes, sums + (2 * i + 1) * lanes, out, lanes);
-        return;
+/* Steps k0..k1−1 of replicas r0..r0+lanes−1, run by every thread of the team; buf: scratch
+ * (scratch_size).  Stochastic Heun, in two passes with a barrier after each:
+ *   1. f0 = f(x); pred = x + f0·dt + ξ, y = x + ½f0·dt + ξ;
+ *   2. f1 = f(pred); x = y + ½f1·dt.
+ * Euler–Maruyama, one pass: y = x + f(x)·dt + ξ, then x and y swap (the neighbours still read the
+ * old x during the pass).  The OIM's (cos, sin) blocks follow each output of a pass. */
+SONQ_INLINE void sde_cell(const sde_model *a, const int oim, int64_t k1, double *state, int64_t r0,
+                          const int64_t lanes, double *buf) {
+    const int64_t m = a->m, n = m * lanes, tile = tile_nodes(a, lanes);
+    double *x = buf, *y = buf + n, *pred = buf + 2 * n, *xcs = buf + 3 * n, *pcs = buf + (3 + 2 * oim) * n,
+           *sums = buf + (3 + 4 * oim) * n;
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < (m + tile - 1) / tile; b++) {
+        const int64_t i1 = (b + 1) * tile < m ? (b + 1) * tile : m;
+        for (int64_t i = b * tile; i < i1; i++)
+            for (int64_t r = 0; r < lanes; r++) x[i * lanes + r] = state[(r0 + r) * m + i];
+        if (oim) tile_cis(x, xcs, b * tile, i1, lanes);
     }
-#pragma omp for schedule(static, SONQ_CHUNK)
-    for (int64_t i = 0; i < m; i++) {
-        double ac[SONQ_LANES], as[SONQ_LANES];
-        row_dot(a->indptr, a->indices, a->data, i, oim ? cs : x, lanes, oim, ac, as);
-        drift_row(a, oim, shil, i, x, cs, ac, as, out, lanes);
+    for (int64_t k = a->k0; k < k1; k++) {
+        if (a->heun) {
+            const sde_pass predict = {x, xcs, x, pred, pcs, y, 1.0, 1}, correct = {pred, pcs, y, x, xcs, NULL, 0.5, 0};
+            sde_sweep(a, oim, &predict, k, r0, sums, lanes);
+            sde_sweep(a, oim, &correct, k, r0, sums, lanes);
+        } else {
+            const sde_pass euler = {x, xcs, x, y, pcs, NULL, 1.0, 1};
+            sde_sweep(a, oim, &euler, k, r0, sums, lanes);
+            double *t = x;
+            x = y;
+            y = t;
+            t = xcs;
+            xcs = pcs;
+            pcs = t;
+        }
     }
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t r = 0; r < lanes; r++) state[(r0 + r) * m + i] = x[i * lanes + r];
 }
 
 /* The cell as a constant, so the register tiles and sum counts are fixed at compile time. */
-SONQ_INLINE void sde_drift(const sde_model *a, double shil, const double *x, double *out, double *cs, double *sums,
-                           const int64_t lanes) {
-    if (a->cell == CELL_OIM)
-        drift_cell(a, 1, shil, x, out, cs, sums, lanes);
-    else
-        drift_cell(a, 0, shil, x, out, cs, sums, lanes);
-}
-
-/* Kicks √(2T dt)·ξ of step k, node-major (called by every thread of the team).  The generator's
- * batches run over t = pair·lanes + lane, so a batch fills whole runs of xi. */
-SONQ_INLINE void sde_kicks(const sde_model *a, int64_t k, int64_t r0, const int64_t lanes, double *xi) {
-    const int64_t m = a->m;
-    const double amp = sqrt(2.0 * a->temperature[k] * a->dt);
-    if (a->draws) {
-        const double *d = a->draws + ((k - a->k0) * a->R + r0) * m;
-#pragma omp for schedule(static, SONQ_CHUNK)
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t r = 0; r < lanes; r++) xi[i * lanes + r] = amp * d[r * m + i];
-        return;
-    }
-    const int64_t total = (m + 1) / 2 * lanes, batches = (total + SONQ_BATCH - 1) / SONQ_BATCH;
-#pragma omp for schedule(static, SONQ_CHUNK)
-    for (int64_t q = 0; q < batches; q++) {
-        uint32_t c0[SONQ_BATCH], c2[SONQ_BATCH];
-        double n0[SONQ_BATCH], n1[SONQ_BATCH];
-        for (int64_t j = 0; j < SONQ_BATCH; j++) {
-            const int64_t t = q * SONQ_BATCH + j;
-            c0[j] = (uint32_t)(t / lanes);
-            c2[j] = (uint32_t)(r0 + t % lanes);
-        }
-        sonq_normals(a->key, c0, (uint32_t)k, c2, n0, n1);
-        for (int64_t j = 0; j < SONQ_BATCH && q * SONQ_BATCH + j < total; j++) {
-            const int64_t t = q * SONQ_BATCH + j, i = 2 * (t / lanes), r = t % lanes;
-            xi[i * lanes + r] = amp * n0[j];
-            if (i + 1 < m) xi[(i + 1) * lanes + r] = amp * n1[j];
-        }
-    }
-}
-
-/* Scratch doubles of a lane block: x, f0, f1, pred, xi (m·lanes each), cs (2·m·lanes) and the
- * dense path's sums (2·lanes per row of whole panels). */
-static int64_t scratch_size(int64_t m, int64_t lanes) { return (9 * m + 2 * SONQ_PANEL) * lanes; }
-
-/* Steps k0..k1−1 of replicas r0..r0+lanes−1 (Heun or Euler–Maruyama), run by every thread of
- * the team; buf: scratch (scratch_size). */
 SONQ_INLINE void sde_team(const sde_model *a, int64_t k1, double *state, int64_t r0, const int64_t lanes,
                           double *buf) {
-    const int64_t m = a->m, n = m * lanes;
-    double *x = buf, *f0 = buf + n, *f1 = buf + 2 * n, *pred = buf + 3 * n, *xi = buf + 4 * n, *cs = buf + 5 * n,
-           *sums = buf + 7 * n;
-#pragma omp for schedule(static, SONQ_CHUNK)
-    for (int64_t i = 0; i < m; i++)
-        for (int64_t r = 0; r < lanes; r++) x[i * lanes + r] = state[(r0 + r) * m + i];
-    for (int64_t k = a->k0; k < k1; k++) {
-        const double dt = a->dt;
-        sde_kicks(a, k, r0, lanes, xi);
-        sde_drift(a, a->shil[k], x, f0, cs, sums, lanes);
-        if (a->heun) {
-#pragma omp for schedule(static, SONQ_CHUNK)
-            for (int64_t q = 0; q < n; q++) pred[q] = x[q] + f0[q] * dt + xi[q];
-            sde_drift(a, a->shil[k], pred, f1, cs, sums, lanes);
-#pragma omp for schedule(static, SONQ_CHUNK)
-            for (int64_t q = 0; q < n; q++) x[q] += 0.5 * (f0[q] + f1[q]) * dt + xi[q];
-        } else {
-#pragma omp for schedule(static, SONQ_CHUNK)
-            for (int64_t q = 0; q < n; q++) x[q] += f0[q] * dt + xi[q];
-        }
-    }
-#pragma omp for schedule(static, SONQ_CHUNK)
-    for (int64_t i = 0; i < m; i++)
-        for (int64_t r = 0; r < lanes; r++) state[(r0 + r) * m + i] = x[i * lanes + r];
+    if (a->cell == CELL_OIM)
+        sde_cell(a, 1, k1, state, r0, lanes, buf);
+    else
+        sde_cell(a, 0, k1, state, r0, lanes, buf);
 }
 
 /* Sweeps k0..k1−1 of replicas r0..r0+lanes−1, nodes in colour order (one thread). */
@@ -331,13 +415,28 @@ static void sde_1(const sde_model *a, int64_t k1, double *s, int64_t r0, double 
 #pragma omp parallel num_threads(nt)
     sde_team(a, k1, s, r0, 1, buf);
 }
+
+/* Steps k0..k1−1 of the lane block of `width` replicas from r0, on a team of nt threads. */
+static void sde_block(const sde_model *a, int64_t k1, double *state, int64_t r0, int width, int nt) {
+    /* The dense product costs m² FMAs from registers per lane against nnz FMAs that each wait on a
+     * load, so lane blocks of 8 or more take it from nnz ≥ m²/SONQ_DENSE_FILL on; a single lane
+     * streams the matrix either way, 8 bytes per entry of m² against 12 per nonzero, so it takes
+     * the dense path only from nnz ≥ 2m²/3 on. */
+    sde_model block = *a;
+    if (width == 1 && 3 * a->indptr[a->m] < 2 * a->m * a->m) block.dense = NULL;
+    double *buf = malloc(scratch_size(&block, width) * sizeof(double));
+    (width == 32 ? sde_32 : width == 8 ? sde_8 : sde_1)(&block, k1, state, r0, buf, nt);
+    free(buf);
+}
+
 static void pbit_32(const pbit_model *a, int64_t k1, double *s, int64_t r0) { pbit_lanes(a, k1, s, r0, 32); }
 static void pbit_8(const pbit_model *a, int64_t k1, double *s, int64_t r0) { pbit_lanes(a, k1, s, r0, 8); }
 static void pbit_1(const pbit_model *a, int64_t k1, double *s, int64_t r0) { pbit_lanes(a, k1, s, r0, 1); }
 
-/* Lane blocks of R replicas: widths[b] replicas starting at starts[b]; returns the count. */
-static int64_t lane_blocks(int64_t R, int64_t *starts, int *widths) {
-    static const int sizes[3] = {32, 8, 1};
+/* Lane blocks of R replicas, of `wide` (SONQ_LANES or 8), 8 and 1 replicas: widths[b] replicas
+ * starting at starts[b]; returns the count. */
+static int64_t lane_blocks(int64_t R, int wide, int64_t *starts, int *widths) {
+    const int sizes[3] = {wide, 8, 1};
     int64_t nb = 0, r = 0;
     for (int s = 0; s < 3; s++)
         for (; r + sizes[s] <= R; r += sizes[s], nb++) {
@@ -355,24 +454,25 @@ void sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, 
                          shil, dt};
     int64_t *starts = malloc((R + 1) * sizeof(int64_t));
     int *widths = malloc((R + 1) * sizeof(int));
-    const int64_t nb = lane_blocks(R, starts, widths);
-    const int nt = team(threads, (indptr[m] + m) * (R < SONQ_LANES ? R : SONQ_LANES));
+    /* A wide block reads the couplings once per SONQ_LANES replicas, but its node arrays spill from
+     * a core's cache four times sooner than an 8-lane block's, and then every pass streams them
+     * from the shared cache: narrower blocks win where those arrays outweigh the couplings
+     * (toroidal_8k: 6 MiB of arrays at 32 lanes against 0.4 MiB of CSR couplings). */
+    const int64_t wide_bytes = scratch_size(&a, SONQ_LANES) * (int64_t)sizeof(double);
+    const int64_t coupling_bytes = dense ? m * m * (int64_t)sizeof(double) : indptr[m] * 12;
+    const int wide = wide_bytes > SONQ_CACHE_BYTES && coupling_bytes < wide_bytes ? 8 : SONQ_LANES;
+    const int64_t nb = lane_blocks(R, wide, starts, widths);
+    const int nt = team(threads, (indptr[m] + m) * (R < wide ? R : wide));
     /* Enough blocks for every thread: one block per thread, no barrier inside a block (robust
-     * when other processes share the cores).  Otherwise the team splits each block's nodes. */
-    const int per_block = nb >= nt;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(per_block ? nt : 1)
-    for (int64_t b = 0; b < nb; b++) {
-        double *buf = malloc(scratch_size(m, widths[b]) * sizeof(double));
-        const int inner = per_block ? 1 : team(threads, (indptr[m] + m) * widths[b]);
-        /* The dense product costs m² FMAs from registers per lane against nnz FMAs that each wait
-         * on a load, so lane blocks of 8 or more take it from nnz ≥ m²/SONQ_DENSE_FILL on; a
-         * single lane streams the matrix either way, 8 bytes per entry of m² against 12 per
-         * nonzero, so it takes the dense path only from nnz ≥ 2m²/3 on. */
-        sde_model block = a;
-        if (widths[b] == 1 && 3 * indptr[m] < 2 * m * m) block.dense = NULL;
-        (widths[b] == 32 ? sde_32 : widths[b] == 8 ? sde_8 : sde_1)(&block, k1, state, starts[b], buf, inner);
-        free(buf);
-    }
+     * when other processes share the cores).  Otherwise the team splits each block's nodes, its
+     * parallel region the outermost: nested under even a one-thread region, libgomp's team for it
+     * ran at half speed after any run that had used the per-block threads. */
+    if (nb >= nt) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        for (int64_t b = 0; b < nb; b++) sde_block(&a, k1, state, starts[b], widths[b], 1);
+    } else
+        for (int64_t b = 0; b < nb; b++)
+            sde_block(&a, k1, state, starts[b], widths[b], team(threads, (indptr[m] + m) * widths[b]));
     free(starts);
     free(widths);
 }
@@ -383,7 +483,7 @@ void sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, cons
     const pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature};
     int64_t *starts = malloc((R + 1) * sizeof(int64_t));
     int *widths = malloc((R + 1) * sizeof(int));
-    const int64_t nb = lane_blocks(R, starts, widths);
+    const int64_t nb = lane_blocks(R, SONQ_LANES, starts, widths);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team(threads, nb * SONQ_MIN_PARALLEL))
     for (int64_t b = 0; b < nb; b++)
         (widths[b] == 32 ? pbit_32 : widths[b] == 8 ? pbit_8 : pbit_1)(&a, k1, state, starts[b]);

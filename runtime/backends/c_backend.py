@@ -2,7 +2,9 @@
 
 Python enters C once per block of steps (the shared driver's blocks end at recording points);
 the loops over steps, replicas (lane blocks of 32, 8 and 1, node-major inside a block) and
-couplings run in C, with OpenMP, in float64 whatever the device's ``precision``.  Couplings are
+couplings run in C, with OpenMP, in float64 whatever the device's ``precision``.  Each drift of
+a step is one fused pass over node tiles: noise, coupling sums, integrator update and (OIM)
+cos/sin of the result, so a Heun step reads and writes the node arrays twice.  Couplings are
 read as CSR rows, or, when the matrix is dense (nnz ≥ m²/4, e.g. all-to-all SK), packed once per
 run into row panels and multiplied with a register-blocked GEMM micro-kernel.
 
