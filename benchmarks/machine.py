@@ -1,16 +1,18 @@
 """The machine: description, and a roofline estimate of the emulator loop's limit.
 
-The limit of a node-step is ``max(flops / peak_flops, bytes / bandwidth)``, with the peak
-measured by a matrix product (all cores, or the accelerator) and the bandwidth by adds streamed
-on every core at once (or on the accelerator) over a working set the size of the loop's
+The limit of a node-step is ``max(flops / peak_flops, bytes / bandwidth, normals / normal_rate)``:
+the peak measured by a matrix product (all cores, or the accelerator), the bandwidth by adds
+streamed on every core at once (or on the accelerator) over a working set the size of the loop's
 (couplings plus the node arrays of the replicas in flight), so a loop that lives in a cache is
-held to that cache's bandwidth and one that spills to DRAM to DRAM's.  :func:`measure` reads the
-host CPU in float64 (NumPy); :func:`measure_jax` reads JAX's default device (a GPU when present)
-in float32 or float64.
+held to that cache's bandwidth and one that spills to DRAM to DRAM's, and the normal rate by the C
+kernels' counter-based generator filling an array on every core (no ceiling where it is not
+measured).  :func:`measure` reads the host CPU in float64 (NumPy, the C generator);
+:func:`measure_jax` reads JAX's default device (a GPU when present) in float32 or float64.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import time
@@ -20,7 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 LANES = 32  # replicas sharing one pass over the couplings in the C kernels
-NODE_WORDS = 10  # node state and work arrays (x, drift, noise, predictor, cos/sin) per node-step
+# Node-array values read or written per node-step by a loop that fuses each drift's work into one
+# pass (csrc/sonq_kernels.c): Heun's predictor reads x (and its cos/sin) and writes the predictor
+# and the partial update (and the predictor's cos/sin), its corrector reads those and writes x (and
+# its cos/sin); Euler reads x and writes the next x (cos/sin likewise).
+NODE_WORDS = {("gauss", True): 6, ("gauss", False): 2, ("oim", True): 13, ("oim", False): 6}
 SIZES = tuple(1 << s for s in range(18, 30, 2))  # working sets measured: 256 KiB … 256 MiB
 
 
@@ -31,6 +37,7 @@ class Machine:
     peak_flops: float  # flop/s of a matrix product in this machine's precision (all cores)
     bandwidths: tuple[tuple[int, float], ...]  # (working-set bytes, streaming bytes/s, all cores), ascending
     step_latency: float = 0.0  # seconds per step of the smallest possible loop (an accelerator's launches)
+    normal_rate: float = math.inf  # standard normals/s of the C generator on all cores (inf: not measured)
 
     @property
     def bandwidth(self) -> float:
@@ -81,7 +88,21 @@ def measure() -> Machine:
     n = 2048
     A = np.random.default_rng(0).random((n, n))
     flops = 2 * n**3 / _best_of(lambda: A @ A)
-    return Machine(cpu, cores, flops, _bandwidths(lambda size: _stream(size, cores)))
+    return Machine(cpu, cores, flops, _bandwidths(lambda size: _stream(size, cores)), normal_rate=_normal_rate(cores))
+
+
+def _normal_rate(cores: int) -> float:
+    """Standard normals per second of the C kernels' generator on ``cores`` threads, filling an
+    L2-sized array per call (inf when the extension is not built)."""
+    from runtime.backends import c_backend
+
+    if c_backend.CBackend.unavailable_reason():
+        return math.inf
+    out, calls = np.empty((1 << 15) * cores), 200
+    c_backend.generator_normals(1, out.size, threads=cores, out=out)
+    seconds = _best_of(lambda: [c_backend.generator_normals(1, out.size, step=k, threads=cores, out=out)
+                                for k in range(calls)])
+    return out.size * calls / seconds
 
 
 def _bandwidths(stream) -> tuple[tuple[int, float], ...]:
@@ -141,33 +162,35 @@ def coupling_bytes(nodes: int, degree: float, word: int = 8) -> float:
 
 
 def loop_cost(cell: str, nodes: int, degree: float, replicas: int, heun: bool = True, lanes: int = LANES,
-              word: int = 8) -> tuple[float, float]:
-    """(flops, bytes) of one node-step of the emulator loop with values of ``word`` bytes.
+              word: int = 8) -> tuple[float, float, float]:
+    """(flops, bytes, normals) of one node-step of the emulator loop with values of ``word`` bytes.
 
     Per drift a node does 2 flops per coupling (per sum: ``oim`` keeps two, cos and sin), plus
     ~20 for the node terms and the update; the couplings (:func:`coupling_bytes`) are read once
     per block of up to ``lanes`` replicas (the C kernels' lane blocks; JAX's batched product
-    serves every replica at once); the node state and its work arrays move NODE_WORDS values
-    per node-step.  The random numbers are not counted (the bound stays an upper one).
+    serves every replica at once); the node arrays move NODE_WORDS values per node-step; one
+    normal is drawn per node-step.
     """
     drifts = 2 if heun else 1
     sums = 2 if cell == "oim" else 1
     flops = drifts * (2 * sums * degree + 20)
-    bytes_ = drifts * coupling_bytes(nodes, degree, word) / nodes / min(replicas, lanes) + NODE_WORDS * word
-    return flops, bytes_
+    bytes_ = (drifts * coupling_bytes(nodes, degree, word) / nodes / min(replicas, lanes)
+              + NODE_WORDS[cell, heun] * word)
+    return flops, bytes_, 1.0
 
 
-def working_set(nodes: int, degree: float, replicas: int, lanes: int = LANES, word: int = 8) -> float:
+def working_set(cell: str, nodes: int, degree: float, replicas: int, lanes: int = LANES, word: int = 8) -> float:
     """Bytes the loop touches every step: the couplings plus the node arrays of the replicas in
     flight (two lane blocks at most)."""
-    return coupling_bytes(nodes, degree, word) + NODE_WORDS * word * nodes * min(replicas, 2 * lanes)
+    return coupling_bytes(nodes, degree, word) + NODE_WORDS[cell, True] * word * nodes * min(replicas, 2 * lanes)
 
 
 def limit(machine: Machine, cell: str, nodes: int, degree: float, replicas: int, lanes: int = LANES,
           word: int = 8) -> float:
-    """Upper bound on node-steps per second for the loop on this machine (see :func:`loop_cost`),
-    each step costing at least the machine's ``step_latency``."""
-    flops, bytes_ = loop_cost(cell, nodes, degree, replicas, lanes=lanes, word=word)
-    bandwidth = machine.bandwidth_for(working_set(nodes, degree, replicas, lanes, word))
+    """Upper bound on node-steps per second for the Heun loop on this machine (see
+    :func:`loop_cost`), each step costing at least the machine's ``step_latency``."""
+    flops, bytes_, normals = loop_cost(cell, nodes, degree, replicas, lanes=lanes, word=word)
+    bandwidth = machine.bandwidth_for(working_set(cell, nodes, degree, replicas, lanes, word))
+    per_node_step = max(flops / machine.peak_flops, bytes_ / bandwidth, normals / machine.normal_rate)
     per_step = nodes * replicas
-    return per_step / (machine.step_latency + per_step * max(flops / machine.peak_flops, bytes_ / bandwidth))
+    return per_step / (machine.step_latency + per_step * per_node_step)

@@ -58,20 +58,23 @@ def _machine_line(m: machine.Machine, what: str) -> str:
     where = f"{m.cores} cores ({platform.system()} {platform.machine()})" if what == "cpu" else f"{m.cores} device(s)"
     product = "float64 dgemm, all cores" if what == "cpu" else "jitted matmul, full precision"
     latency = f"; a step of a jitted scan costs at least {m.step_latency * 1e6:.1f} µs" if m.step_latency else ""
+    normals = f"; the C generator draws {m.normal_rate:.3g} normals/s" if math.isfinite(m.normal_rate) else ""
     return (f"- {what.upper()}: {m.name}, {where}; measured peak {m.peak_flops / 1e9:.1f} Gflop/s ({product}); "
             "streaming bandwidth by working set: "
-            + ", ".join(f"{_size(size)} {bw / 1e9:.0f} GB/s" for size, bw in m.bandwidths) + latency + ".")
+            + ", ".join(f"{_size(size)} {bw / 1e9:.0f} GB/s" for size, bw in m.bandwidths) + latency + normals + ".")
 
 
 THROUGHPUT_PROSE = [
     "Node-steps per second (steps × replicas × nodes / wall time of the simulation, host transfers included;",
     "Heun, float64 unless the label says otherwise; JAX with its defaults takes the device spec's precision,",
-    "float32 on `toroidal_8k`).  Limit estimate: `1/max(flops/peak, bytes/bandwidth)` per node-step from",
-    "`benchmarks/machine.py` on the machine the backend runs on, the bandwidth being the best measured over",
-    "working sets at least as large as the loop's (couplings, CSR or dense, read once per 32-replica lane",
-    "block in C and once per step for all replicas in JAX's batched product, plus the node arrays of the",
-    "replicas in flight), plus, on an accelerator, the cost of a step of an empty jitted scan; the random",
-    "numbers are not counted, so it is an upper bound.",
+    "float32 on `toroidal_8k`).  Limit estimate: `1/max(flops/peak, bytes/bandwidth, normals/generator rate)`",
+    "per node-step from `benchmarks/machine.py` on the machine the backend runs on: the bandwidth the best",
+    "measured over working sets at least as large as the loop's (couplings, CSR or dense, read once per",
+    "32-replica lane block in C and once per step for all replicas in JAX's batched product, plus the node",
+    "arrays of the replicas in flight: 6 values per node-step for Langevin cells, 13 for the OIM's phases and",
+    "their cos/sin, the traffic of a loop that fuses each drift into one pass), one normal per node-step at",
+    "the rate the C generator fills an array on all cores (the CPU only), plus, on an accelerator, the cost",
+    "of a step of an empty jitted scan.",
 ]
 
 

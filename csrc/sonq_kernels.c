@@ -503,6 +503,25 @@ void sonq_pack_dense(int64_t m, const int64_t *indptr, const int32_t *indices, c
             dense[((i / SONQ_PANEL) * m + indices[p]) * SONQ_PANEL + i % SONQ_PANEL] += data[p];
 }
 
+void sonq_normals_fill(uint64_t key, uint32_t step, uint32_t replica, int64_t n, double *out, int threads) {
+    const int64_t pairs = (n + 1) / 2, batches = (pairs + SONQ_BATCH - 1) / SONQ_BATCH;
+#pragma omp parallel for schedule(static) num_threads(team(threads, n))
+    for (int64_t q = 0; q < batches; q++) {
+        uint32_t c0[SONQ_BATCH], c2[SONQ_BATCH];
+        double n0[SONQ_BATCH], n1[SONQ_BATCH];
+        for (int64_t j = 0; j < SONQ_BATCH; j++) {
+            c0[j] = (uint32_t)(q * SONQ_BATCH + j);
+            c2[j] = replica;
+        }
+        sonq_normals(key, c0, step, c2, n0, n1);
+        for (int64_t j = 0; j < SONQ_BATCH; j++) {
+            const int64_t i = 2 * (q * SONQ_BATCH + j);
+            if (i < n) out[i] = n0[j];
+            if (i + 1 < n) out[i + 1] = n1[j];
+        }
+    }
+}
+
 int sonq_openmp_threads(void) {
 #ifdef _OPENMP
     return omp_get_max_threads();

@@ -27,4 +27,9 @@ void sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, cons
                uint64_t key, const int64_t *indptr, const int32_t *indices, const double *data,
                const double *h, const int64_t *order, const double *temperature, int threads);
 
+/* n standard normals of the generator, out[i] = the kick draw of node i, replica `replica`, step
+ * `step` under `key` (what sonq_sde's kicks use, before their √(2T dt) factor): for tests of the
+ * generator and the benchmark's generator ceiling. */
+void sonq_normals_fill(uint64_t key, uint32_t step, uint32_t replica, int64_t n, double *out, int threads);
+
 int sonq_openmp_threads(void);

@@ -37,6 +37,23 @@ except ImportError as exc:  # the extension was not built (no C compiler at inst
 CELL_CODES = {"oim": 0, "gauss": 1}
 
 
+def generator_normals(key: int, n: int, *, step: int = 0, replica: int = 0, threads: int = 0,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """The internal generator's standard normals for nodes 0..n−1 of one replica and step under
+    ``key`` (the draws the kernels scale by √(2T dt) into kicks), computed in C on ``threads``
+    OpenMP threads (0: all), into ``out`` (a contiguous float64 array of n) when given.  Raises
+    BackendError when the extension is not built."""
+    reason = CBackend.unavailable_reason()
+    if reason:
+        raise BackendError(reason)
+    out = np.empty(int(n)) if out is None else out
+    if out.shape != (n,) or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise BackendError(f"out must be a contiguous float64 array of shape ({n},)")
+    _sonq_c.lib.sonq_normals_fill(int(key), int(step), int(replica), out.size,
+                                  _sonq_c.ffi.from_buffer("double[]", out), int(threads))
+    return out
+
+
 class CBackend(AbstractKeyedEmulator):
     """C kernels (float64), OpenMP over replica blocks.
 

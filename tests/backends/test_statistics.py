@@ -130,3 +130,25 @@ def test_kramers_mean_first_passage_time(backend):
     mfpt = KRAMERS_REPLICAS * KRAMERS_TIME / n
     tol = 4 / math.sqrt(n) + 0.02
     assert abs(mfpt / KRAMERS_MFPT - 1) < tol, f"MFPT {mfpt:.2f} from {n} passages, exact {KRAMERS_MFPT} ± {tol:.1%}"
+
+
+def test_c_generator_draws_independent_standard_normals():
+    """The C kernels' own normals (2²⁰ of one step, and the next step's): mean, variance and
+    kurtosis within 5σ of N(0, 1)'s (σ = 1/√n, √(2/n), √(24/n)), a KS distance within the 99.9%
+    band 1.95/√n, and no correlation between steps or neighbouring nodes beyond 5/√n."""
+    from runtime.backends import c_backend
+
+    if c_backend.CBackend.unavailable_reason():
+        pytest.skip(c_backend.CBackend.unavailable_reason())
+    from scipy import stats
+
+    n = 1 << 20
+    x = c_backend.generator_normals(2024, n, step=7, replica=3)
+    y = c_backend.generator_normals(2024, n, step=8, replica=3)
+    assert abs(x.mean()) < 5 / math.sqrt(n)
+    assert abs(x.var() - 1) < 5 * math.sqrt(2 / n)
+    assert abs(stats.kurtosis(x)) < 5 * math.sqrt(24 / n)
+    assert stats.kstest(x, "norm").statistic < 1.95 / math.sqrt(n)
+    for a, b in ((x, y), (x[0::2], x[1::2]), (x[:-1], x[1:])):
+        assert abs(np.corrcoef(a, b)[0, 1]) < 5 / math.sqrt(len(a))
+    assert np.array_equal(x, c_backend.generator_normals(2024, n, step=7, replica=3, threads=1))
