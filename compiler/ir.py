@@ -12,6 +12,11 @@ and x⁴ (columns 0, 1, 2); for spins they must be zero because x² = 1 folds in
 
 from __future__ import annotations
 
+import math
+import numbers
+import reprlib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,6 +27,10 @@ from device_models.errors import AsymmetricCouplingError, ModelError, NonFiniteE
 
 Domain = Literal["spin", "real"]
 POLY_DEGREES = (2, 3, 4)
+#: numpy dtype kinds a coefficient array may have: bool, signed and unsigned integers, floats
+REAL_KINDS = "biuf"
+#: label types a Program file can store (JSON) and read back equal; tuples of them are allowed too
+PLAIN_LABEL_TYPES = (str, int, float)
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,59 @@ class EnergyIR:
         return e
 
 
+def _require_real_dtype(name: str, dtype: np.dtype) -> None:
+    """Raise :class:`ModelError` unless ``dtype`` holds real numbers (complex, object, string,
+    datetime and void arrays are refused: converting them would drop an imaginary part, or fail
+    later with a foreign error)."""
+    if dtype.kind not in REAL_KINDS:
+        raise ModelError(f"{name} must hold real numbers, got an array of dtype {dtype}")
+
+
+def real_array(name: str, value, *, ndim: int | None = None) -> np.ndarray:
+    """``value`` as a float64 array after checking that it holds real numbers.
+
+    Args:
+        name: argument name used in error messages.
+        value: array-like of real numbers (bool, integer or float dtype).
+        ndim: required number of dimensions (``None``: any).
+
+    Raises:
+        ModelError: ``value`` is complex, object (ragged lists included), string or otherwise
+            non-real, or has the wrong number of dimensions.
+    """
+    try:
+        arr = np.asarray(value)
+    except ValueError as error:  # ragged nested sequences
+        raise ModelError(f"{name} is not a rectangular array of numbers: {error}") from None
+    _require_real_dtype(name, arr.dtype)
+    if ndim is not None and arr.ndim != ndim:
+        raise ModelError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    return arr.astype(np.float64)
+
+
+def real_csr(name: str, value) -> sp.csr_matrix:
+    """A dense (2-D) or scipy.sparse real matrix as float64 CSR (see :func:`real_array`)."""
+    if sp.issparse(value):
+        _require_real_dtype(name, value.dtype)
+        return sp.csr_matrix(value, dtype=np.float64)
+    return sp.csr_matrix(real_array(name, value, ndim=2))
+
+
+def real_scalar(name: str, value) -> float:
+    """A finite real number (Python or numpy int/float) as ``float``.
+
+    Raises:
+        ModelError: ``value`` is not a real number (complex, string, array, None, ...).
+        NonFiniteError: it is NaN or infinite.
+    """
+    if not isinstance(value, numbers.Real):
+        raise ModelError(f"{name} must be a real number, got {reprlib.repr(value)} ({type(value).__name__})")
+    result = float(value)
+    if not math.isfinite(result):
+        raise NonFiniteError(f"{name} must be finite, got {result!r}")
+    return result
+
+
 def check_finite(name: str, values) -> None:
     """Raise :class:`NonFiniteError` naming the first NaN/inf entry of an array or sparse matrix."""
     if sp.issparse(values):
@@ -85,6 +147,36 @@ def check_finite(name: str, values) -> None:
         )
 
 
+def _abs_sum(values) -> float:
+    """Σ|v| of a scalar, an array or a sparse matrix's stored entries (inf on overflow)."""
+    data = values.data if sp.issparse(values) else np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return float(np.abs(data).sum())
+
+
+def check_energy_range(model: str, **terms) -> None:
+    """Refuse coefficients whose energy overflows float64.
+
+    For every x in the box ``|x_i| ≤ 1`` (every spin state; real states of unit size) each
+    partial sum :meth:`EnergyIR.energy` forms is at most ``Σ_terms Σ|coefficient|`` in absolute
+    value (a symmetric J counted with both of its halves, as ``xᵀJx`` sums it), so that bound
+    must be finite.
+
+    Args:
+        model: the model's name, used in the error message.
+        **terms: coefficient name → scalar, array or sparse matrix (energy units).
+
+    Raises:
+        NonFiniteError: the bound is infinite; the message lists Σ|·| of every term.
+    """
+    sums = {name: _abs_sum(value) for name, value in terms.items()}
+    with np.errstate(over="ignore"):
+        total = float(np.sum(list(sums.values())))
+    if not math.isfinite(total):
+        parts = ", ".join(f"Σ|{name}| = {value:.6g}" for name, value in sums.items())
+        raise NonFiniteError(f"the energy of this {model} overflows float64 ({parts}); scale the coefficients down")
+
+
 def symmetric_couplings(J, n: int, *, name: str = "J", upper_ok: bool = False) -> sp.csr_matrix:
     """Validate a coupling matrix and return it symmetric, zero-diagonal, in CSR form.
 
@@ -96,11 +188,11 @@ def symmetric_couplings(J, n: int, *, name: str = "J", upper_ok: bool = False) -
             dimod-style pair dictionaries are naturally given.
 
     Raises:
-        ModelError: wrong shape or a non-zero diagonal.
+        ModelError: not a real matrix, wrong shape or a non-zero diagonal.
         NonFiniteError: a NaN or infinite entry.
         AsymmetricCouplingError: ``J`` is not symmetric (the largest mismatch is named).
     """
-    M = sp.csr_matrix(J, dtype=np.float64) if sp.issparse(J) else sp.csr_matrix(np.asarray(J, dtype=np.float64))
+    M = real_csr(name, J)
     if M.shape != (n, n):
         raise ModelError(f"{name} must have shape ({n}, {n}), got {M.shape}")
     check_finite(name, M)
@@ -123,13 +215,37 @@ def symmetric_couplings(J, n: int, *, name: str = "J", upper_ok: bool = False) -
     return M
 
 
+def plain_label(label, where: str = "label"):
+    """``label`` as a plain value a Program file stores and reads back equal: ``str``, ``int``,
+    finite ``float`` (bool counts as int) or a tuple of them; numpy scalars become Python ones
+    (``np.int64(3)`` → ``3``).
+
+    Raises:
+        ModelError: any other type, or a NaN/infinite float (it never equals itself).
+    """
+    if isinstance(label, np.generic):
+        label = label.item()
+    if isinstance(label, tuple):
+        return tuple(plain_label(part, where) for part in label)
+    if isinstance(label, float) and not math.isfinite(label):
+        raise ModelError(f"{where} = {label!r}: a label must not be NaN or infinite")
+    if not isinstance(label, PLAIN_LABEL_TYPES):
+        raise ModelError(f"{where} = {reprlib.repr(label)} has type {type(label).__name__}; labels must be "
+                         "str, int, float or tuples of them (a saved Program stores them as JSON)")
+    return label
+
+
 def make_labels(labels, n: int) -> tuple:
-    """Return ``labels`` as a tuple of n distinct labels, defaulting to ``0..n-1``."""
+    """Return ``labels`` as a tuple of n distinct plain labels (:func:`plain_label`), defaulting to
+    ``0..n-1``."""
     if labels is None:
         return tuple(range(n))
-    labels = tuple(labels)
+    if not isinstance(labels, Iterable):
+        raise ModelError(f"labels must be a sequence of {n} labels, got {reprlib.repr(labels)}")
+    labels = tuple(plain_label(label, f"labels[{k}]") for k, label in enumerate(labels))
     if len(labels) != n:
         raise ModelError(f"labels has {len(labels)} entries for {n} variables")
     if len(set(labels)) != n:
-        raise ModelError("labels must be distinct")
+        repeat = next(label for label, count in Counter(labels).items() if count > 1)
+        raise ModelError(f"labels must be distinct; {reprlib.repr(repeat)} appears more than once")
     return labels

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 
 from device_models.errors import DeviceSpecError
 
@@ -20,11 +22,23 @@ def parse_quantity(text: str | float | int, unit: str, *, field: str) -> float:
         field: the spec field, named in errors.
 
     Raises:
-        DeviceSpecError: malformed text or a unit other than ``unit``.
+        DeviceSpecError: malformed text, a unit other than ``unit``, or a value that is not a
+            finite number (YAML ``.nan``/``.inf``, ``"1e999 F"``, an integer beyond float range).
     """
     if isinstance(text, bool):
         raise DeviceSpecError(f"{field}: expected a quantity in {unit}, got {text!r}")
-    if isinstance(text, (int, float)):
+    value = float(text) if isinstance(text, float) else _parse_text(text, unit, field)
+    if not math.isfinite(value):
+        raise DeviceSpecError(f"{field}: expected a finite quantity in {unit}, got {text!r}")
+    return value
+
+
+def _parse_text(text: str | int, unit: str, field: str) -> float:
+    """SI value of an integer or a ``"<number> [prefix]<unit>"`` string (±inf when it overflows)."""
+    if isinstance(text, int):
+        if abs(text) > sys.float_info.max:
+            raise DeviceSpecError(f"{field}: a {text.bit_length()}-bit integer is beyond the range of a "
+                                  f"quantity in {unit}")
         return float(text)
     m = _VALUE.match(str(text))
     if m is None:

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from compiler.ir import EnergyIR, check_finite, make_labels
+from compiler.ir import EnergyIR, check_energy_range, check_finite, make_labels, real_array, real_csr
 from compiler.models.base import AbstractEnergyModel
 from device_models.errors import AsymmetricCouplingError, ModelError, NotPositiveDefiniteError
 
@@ -25,21 +25,22 @@ class GaussianModel(AbstractEnergyModel):
         labels: optional variable labels.
 
     Raises:
-        NonFiniteError, AsymmetricCouplingError, NotPositiveDefiniteError (naming the smallest
-        eigenvalue).
+        ModelError: non-real (complex, object, string) or misshapen A or b, bad labels.
+        NonFiniteError: a NaN/inf entry, or an energy that overflows float64.
+        AsymmetricCouplingError, NotPositiveDefiniteError (naming the smallest eigenvalue).
     """
 
     def __init__(self, A, b=None, labels=None):
-        sparse = sp.issparse(A)
-        A = sp.csr_matrix(A, dtype=np.float64) if sparse else np.asarray(A, dtype=np.float64)
-        if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        A = real_csr("A", A) if sp.issparse(A) else real_array("A", A, ndim=2)
+        if A.shape[0] != A.shape[1]:
             raise ModelError(f"A must be square, got shape {A.shape}")
         n = A.shape[0]
         check_finite("A", A)
-        b = np.zeros(n) if b is None else np.asarray(b, dtype=np.float64)
+        b = np.zeros(n) if b is None else real_array("b", b)
         if b.shape != (n,):
             raise ModelError(f"b must have shape ({n},), got {b.shape}")
         check_finite("b", b)
+        check_energy_range("GaussianModel", A=A, b=b)
         _check_symmetric(A)
         self.smallest_eigenvalue = _smallest_eigenvalue(A)
         if self.smallest_eigenvalue <= 0:

@@ -10,12 +10,14 @@ x ∈ {0, 1}^n; the two are related exactly (constant included) by ``x = (1 + s)
 
 from __future__ import annotations
 
+import reprlib
 from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
-from compiler.ir import EnergyIR, check_finite, make_labels, symmetric_couplings
+from compiler.ir import (EnergyIR, check_energy_range, check_finite, make_labels, plain_label, real_array,
+                         real_csr, real_scalar, symmetric_couplings)
 from compiler.models.base import AbstractEnergyModel
 from device_models.errors import ModelError
 
@@ -29,21 +31,22 @@ class IsingModel(AbstractEnergyModel):
             both hold the pair's coefficient; it is counted once).  A strictly upper-triangular
             matrix is also accepted and symmetrized.
         offset: constant energy.
-        labels: optional variable labels (default ``0..n-1``).
+        labels: optional variable labels (default ``0..n-1``; see :func:`compiler.ir.plain_label`).
+
+    Raises:
+        ModelError: non-real (complex, object, string) or misshapen coefficients, bad labels.
+        NonFiniteError: a NaN/inf coefficient, or an energy that overflows float64.
     """
 
     _kind = "ising"
 
     def __init__(self, h, J, offset: float = 0.0, labels=None):
-        h = np.asarray(h, dtype=np.float64)
-        if h.ndim != 1:
-            raise ModelError(f"h must be one-dimensional, got shape {h.shape}")
+        h = real_array("h", h, ndim=1)
         check_finite("h", h)
-        if not np.isfinite(offset):
-            raise ModelError(f"offset must be finite, got {offset!r}")
         self.h = h
         self.J = symmetric_couplings(J, h.shape[0], upper_ok=True)
-        self.offset = float(offset)
+        self.offset = real_scalar("offset", offset)
+        check_energy_range(type(self).__name__, h=self.h, J=self.J, offset=self.offset)
         self._labels = make_labels(labels, h.shape[0])
 
     @cached_property
@@ -79,15 +82,18 @@ class QUBO(AbstractEnergyModel):
             symmetric (then the off-diagonal pair is split evenly: Q_ij + Q_ji is the coefficient).
         offset: constant energy.
         labels: optional variable labels.
+
+    Raises:
+        ModelError, NonFiniteError: as :class:`IsingModel`.
     """
 
     def __init__(self, Q, offset: float = 0.0, labels=None):
-        Q = sp.csr_matrix(Q, dtype=np.float64) if sp.issparse(Q) else sp.csr_matrix(np.asarray(Q, dtype=np.float64))
+        Q = real_csr("Q", Q)
         if Q.shape[0] != Q.shape[1]:
             raise ModelError(f"Q must be square, got shape {Q.shape}")
         check_finite("Q", Q)
-        if not np.isfinite(offset):
-            raise ModelError(f"offset must be finite, got {offset!r}")
+        offset = real_scalar("offset", offset)
+        check_energy_range("QUBO", Q=Q, offset=offset)
         self.linear = Q.diagonal().copy()
         off = Q - sp.diags(self.linear)
         self.quadratic = sp.csr_matrix(sp.triu(off + off.T, k=1))  # coefficient of x_i x_j, i<j
@@ -151,18 +157,27 @@ def maxcut(graph, weight: str = "weight") -> MaxCutModel:
     """
     if hasattr(graph, "edges") and hasattr(graph, "nodes"):
         nodes = list(graph.nodes)
-        edges = [(u, v, float(d.get(weight, 1.0))) for u, v, d in graph.edges(data=True)]
+        edges = [(u, v, d.get(weight, 1.0)) for u, v, d in graph.edges(data=True)]
     else:
-        edges = [(e[0], e[1], float(e[2]) if len(e) > 2 else 1.0) for e in graph]
+        edges = [_edge(e, k) for k, e in enumerate(graph)]
         nodes = list(dict.fromkeys(x for e in edges for x in e[:2]))
     index = {v: k for k, v in enumerate(nodes)}
     n = len(nodes)
-    rows, cols, vals = [], [], []
-    for u, v, w in edges:
+    rows, cols = [], []
+    for u, v, _ in edges:
         if u == v:
             raise ModelError(f"self-loop on node {u!r} has no meaning in MaxCut")
         rows += [index[u], index[v]]
         cols += [index[v], index[u]]
-        vals += [w, w]
-    J = sp.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()  # duplicate edges add up
+    w = real_array("edge weights", [e[2] for e in edges], ndim=1)
+    J = sp.coo_matrix((np.repeat(w, 2), (rows, cols)), shape=(n, n)).tocsr()  # duplicate edges add up
     return MaxCutModel(np.zeros(n), J, 0.0, labels=nodes)
+
+
+def _edge(edge, k: int) -> tuple:
+    """``(u, v, w)`` from the ``k``-th ``(u, v)`` or ``(u, v, w)`` tuple (w defaults to 1), its
+    nodes as plain labels."""
+    if not isinstance(edge, (tuple, list)) or len(edge) not in (2, 3):
+        raise ModelError(f"edge {k} must be a (u, v) or (u, v, weight) tuple, got {reprlib.repr(edge)}")
+    u, v = (plain_label(node, f"edge {k} node") for node in edge[:2])
+    return (u, v, edge[2] if len(edge) == 3 else 1.0)

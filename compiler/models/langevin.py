@@ -10,20 +10,36 @@ definite.
 
 from __future__ import annotations
 
+import numbers
 from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
-from compiler.ir import EnergyIR, check_finite, make_labels, symmetric_couplings
+from compiler.ir import (EnergyIR, check_energy_range, check_finite, make_labels, real_array, real_csr,
+                         symmetric_couplings)
 from compiler.models.base import AbstractEnergyModel
 from device_models.errors import ModelError
 
 
-def _per_node(name: str, value, n: int) -> np.ndarray:
-    arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
+def _num_variables(n, J: sp.csr_matrix | None, coefficients: dict[str, np.ndarray]) -> int:
+    """``n`` (checked), else the size of J or of the first per-node array."""
+    if n is not None:
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise ModelError(f"n must be a positive integer, got {n!r}")
+        return int(n)
+    sizes = [arr.shape[0] for arr in coefficients.values() if arr.ndim == 1] + ([] if J is None else [J.shape[0]])
+    if not sizes:
+        raise ModelError("give n, J, or a per-node array to fix the number of variables")
+    return sizes[0]
+
+
+def _per_node(name: str, arr: np.ndarray, n: int) -> np.ndarray:
+    """A scalar or (n,) real coefficient as an (n,) float64 array, checked finite."""
+    if arr.shape not in ((), (n,)):
+        raise ModelError(f"{name} must be a scalar or have shape ({n},), got shape {arr.shape}")
     check_finite(name, arr)
-    return arr
+    return np.broadcast_to(arr, (n,)).copy()
 
 
 class LangevinModel(AbstractEnergyModel):
@@ -37,21 +53,23 @@ class LangevinModel(AbstractEnergyModel):
         cubic: c_i, coefficient of x³ (tilts the wells; needs a_i > 0).
         labels: optional variable labels.
         n: number of variables when every other argument is a scalar.
+
+    Raises:
+        ModelError: non-real (complex, object, string) or misshapen coefficients, bad labels, a
+            density that cannot be normalized.
+        NonFiniteError: a NaN/inf coefficient, or an energy that overflows float64.
     """
 
     def __init__(self, quartic, quadratic, J=None, b=0.0, cubic=0.0, labels=None, n: int | None = None):
-        if n is None:
-            shapes = [np.shape(v) for v in (quartic, quadratic, b, cubic) if np.ndim(v) == 1]
-            if J is not None:
-                shapes.append((np.shape(J)[0],))
-            if not shapes:
-                raise ModelError("give n, J, or a per-node array to fix the number of variables")
-            n = shapes[0][0]
-        self.quartic = _per_node("quartic", quartic, n)
-        self.quadratic = _per_node("quadratic", quadratic, n)
-        self.cubic = _per_node("cubic", cubic, n)
-        self.b = _per_node("b", b, n)
+        coefficients = {name: real_array(name, value) for name, value in
+                        (("quartic", quartic), ("quadratic", quadratic), ("cubic", cubic), ("b", b))}
+        J = None if J is None else real_csr("J", J)
+        n = _num_variables(n, J, coefficients)
+        self.quartic, self.quadratic, self.cubic, self.b = (_per_node(name, arr, n)
+                                                            for name, arr in coefficients.items())
         self.J = symmetric_couplings(sp.csr_matrix((n, n)) if J is None else J, n)
+        check_energy_range("LangevinModel", quartic=self.quartic, quadratic=self.quadratic, cubic=self.cubic,
+                           b=self.b, J=self.J)
         if np.any(self.quartic < 0):
             i = int(np.argmax(self.quartic < 0))
             raise ModelError(f"quartic[{i}] = {self.quartic[i]!r} < 0: the density is not normalizable")

@@ -35,8 +35,9 @@ class SpiceBackend(AbstractBackend):
             ``libngspice`` through PySpice, :mod:`runtime.spice.pyspice_runner`).
         ngspice: executable for the subprocess runner.
         timeout: seconds before a subprocess run is killed.
-        workdir: directory for netlists, noise files, raw files and logs (default: a temporary
-            directory, removed after the run unless ``keep_netlist``).
+        workdir: directory under which each replica's run gets a private directory
+            (``replica<r>-<random>``: netlist, noise files, raw file, log); default: a temporary
+            directory, removed after the run unless ``keep_netlist``.
         keep_netlist: keep the working files (their directory is in the trajectory's log line).
         reltol, max_step_divisor, method: :class:`~compiler.netlist.SpiceOptions`.
         **circuit: :class:`~compiler.netlist.CircuitOptions` fields.
@@ -76,7 +77,7 @@ class SpiceBackend(AbstractBackend):
             probes = []
             for r, circuit in enumerate(run.circuits):
                 waves = simulate_spice(circuit, currents[:, r] if len(circuit.noise) else None, run.record,
-                                       runner=self.runner, workdir=root / f"replica{r}", options=self.spice)
+                                       runner=self.runner, workdir=root, options=self.spice, prefix=f"replica{r}-")
                 probes.append(probe_values(circuit, waves.v[:, 0]))
         finally:
             if not self.keep_netlist and not self.workdir:

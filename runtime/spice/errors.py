@@ -3,12 +3,14 @@
 ngspice reports failures as free text in its log.  SONQ looks for the messages that mean the run
 failed (syntax errors, unknown models or code models, no convergence, "timestep too small", files
 it cannot open) and keeps ngspice's own line; notes such as the "transient op" fallback or gmin
-stepping that recovers are not errors.
+stepping that recovers are not errors.  The text it quotes (ngspice's output, netlist lines) has its
+control characters escaped (:func:`printable`), so it cannot drive the terminal that shows the error.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from device_models.errors import SpiceError
 
@@ -26,6 +28,12 @@ FATAL = (
 )
 
 
+def printable(text: str) -> str:
+    """``text`` with every control, format or unassigned character except newline and tab written
+    as its Python escape (``ESC`` → ``\\x1b``, ``U+202E`` → ``\\u202e``), safe to print to a terminal."""
+    return "".join(c if c in "\n\t" or unicodedata.category(c)[0] != "C" else ascii(c)[1:-1] for c in text)
+
+
 def classify(log: str, netlist: str, *, exit_code: int = 0) -> SpiceError | None:
     """The error a run's log reports, or ``None`` when it ran cleanly.
 
@@ -40,7 +48,7 @@ def classify(log: str, netlist: str, *, exit_code: int = 0) -> SpiceError | None
         return None
     if not hits:
         tail = "\n".join(l for l in lines[-5:] if l.strip())
-        return SpiceError(f"ngspice exited with status {exit_code}: {tail or 'no message'}")
+        return SpiceError(f"ngspice exited with status {exit_code}: {printable(tail) or 'no message'}")
     k, m = hits[0]
     message = "\n".join(l.strip() for l in lines[k:k + 4] if l.strip())
     line = None
@@ -48,4 +56,4 @@ def classify(log: str, netlist: str, *, exit_code: int = 0) -> SpiceError | None
         number = int(m.group("line"))
         source = netlist.splitlines()
         line = source[number - 1] if 0 < number <= len(source) else None
-    return SpiceError(message, line)
+    return SpiceError(printable(message), None if line is None else printable(line))

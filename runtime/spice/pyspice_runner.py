@@ -11,7 +11,12 @@ at the price of ngspice's shared-library rules, which this module enforces:
 - never after ngspice's controlled exit: a fatal error (e.g. a netlist syntax error) makes
   libngspice "await to be detached" and it cannot be reinitialized in the same process, so every
   later run raises a :class:`SpiceError` saying so (use ``runner="subprocess"`` or a fresh worker
-  process).  SONQ never sends ``quit``.
+  process).  SONQ never sends ``quit``;
+- no user init file: libngspice 39's ``ngSpice_Init`` sources ``./.spiceinit`` or, when there is
+  none, the one in the home directory of the passwd entry (not ``$HOME``), and has no option to skip
+  them (the executable's ``-n``).  SONQ therefore creates the library's one instance inside a fresh
+  private directory holding an empty ``.spiceinit`` of its own (:func:`_without_user_init_files`):
+  the current directory's file is never seen and the home directory is never consulted.
 
 Library: PySpice opens the unversioned ``libngspice.so`` (Debian's ``libngspice0-dev``) unless
 ``NGSPICE_LIBRARY_PATH`` names one; when it is unset SONQ sets it to the versioned
@@ -23,22 +28,27 @@ works; PySpice 1.5 only lists versions up to 34), nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import logging
 import os
+import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from compiler.netlist import Netlist
 from device_models.errors import SpiceError
-from runtime.spice.errors import classify
-from runtime.spice.runner import NETLIST_NAME, AbstractRunner
+from runtime.spice.errors import classify, printable
+from runtime.spice.runner import NETLIST_NAME, AbstractRunner, private_directory, write_private
 
 LOG = logging.getLogger("runtime.spice.ngspice")
 HARMLESS_WARNING = "Unsupported Ngspice version 39"
 SAFE_COMMAND_PATH = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-")
+USER_INIT_NAME = ".spiceinit"
+EMPTY_INIT = "* SONQ: the user's .spiceinit files are not read by the in-process ngspice\n"
 
 
 def library_path() -> str | None:
@@ -115,6 +125,34 @@ def _ngspice_class():
     return QuietNgSpice
 
 
+@contextlib.contextmanager
+def _returning_to_cwd() -> Iterator[None]:
+    """Restore the current directory after the body, by descriptor (it need not have a name then)."""
+    try:
+        back = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as error:
+        raise SpiceError(f"cannot start libngspice from this directory: {error.strerror}") from None
+    try:
+        yield
+    finally:
+        os.fchdir(back)
+        os.close(back)
+
+
+@contextlib.contextmanager
+def _without_user_init_files() -> Iterator[None]:
+    """Run the body (libngspice's initialisation) with the current directory set to a new private
+    directory whose only file is an empty ``.spiceinit``; remove that directory afterwards."""
+    directory = private_directory(None, "sonq-ngspice-init-")
+    try:
+        write_private(directory / USER_INIT_NAME, EMPTY_INIT)
+        with _returning_to_cwd():
+            os.chdir(directory)
+            yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 class _ProcessNgSpice:
     """The process's one ngspice, its owning thread and a lock (created lazily)."""
 
@@ -132,7 +170,8 @@ class _ProcessNgSpice:
             raise SpiceError("the in-process ngspice is already running a netlist (re-entrant call)")
         if cls.instance is None:
             try:
-                cls.instance = _ngspice_class()()
+                with _without_user_init_files():
+                    cls.instance = _ngspice_class()()
             except OSError as error:
                 cls.lock.release()
                 raise SpiceError(f"could not load libngspice ({library_path()}): {error}") from None
@@ -159,8 +198,8 @@ class PySpiceRunner(AbstractRunner):
                     "(Debian/Ubuntu) or set NGSPICE_LIBRARY_PATH")
         return None
 
-    def simulate(self, netlist: Netlist, workdir: Path) -> dict[str, np.ndarray]:
-        source = str((workdir / NETLIST_NAME).resolve())
+    def simulate(self, netlist: Netlist, rundir: Path) -> dict[str, np.ndarray]:
+        source = str((rundir / NETLIST_NAME).resolve())
         if not set(source) <= SAFE_COMMAND_PATH:
             raise SpiceError(f"the in-process runner needs a working directory of letters, digits and "
                              f"'_./-' only, got {source!r}")
@@ -182,5 +221,5 @@ class PySpiceRunner(AbstractRunner):
                 ngspice.command("remcirc")
             _ProcessNgSpice.lock.release()
         if "time" not in vectors:
-            raise SpiceError(f"ngspice produced no transient plot: {' '.join(ngspice.console)[-500:]}")
+            raise SpiceError(f"ngspice produced no transient plot: {printable(' '.join(ngspice.console)[-500:])}")
         return vectors

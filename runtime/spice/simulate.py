@@ -14,8 +14,8 @@ from runtime.spice.runner import AbstractRunner
 
 
 def simulate_spice(circuit: Circuit, noise: np.ndarray | None, record: np.ndarray, *,
-                   runner: AbstractRunner, workdir: Path,
-                   options: SpiceOptions = SpiceOptions()) -> CircuitWaves:
+                   runner: AbstractRunner, workdir: Path, options: SpiceOptions = SpiceOptions(),
+                   prefix: str = "run-") -> CircuitWaves:
     """Run ``circuit`` once.
 
     Args:
@@ -23,13 +23,15 @@ def simulate_spice(circuit: Circuit, noise: np.ndarray | None, record: np.ndarra
         noise: (steps + 1, S) noise currents in amperes, or ``None`` for a noiseless run.
         record: sorted sample indices (0..steps) to return.
         runner: subprocess or in-process ngspice.
-        workdir: where the netlist, noise files, raw file and log go.
+        workdir: the directory under which the run's private directory (``prefix`` and a random
+            name; netlist, noise files, raw file and log) is created.
         options: analysis settings.
+        prefix: start of the run directory's name.
     """
-    workdir = Path(workdir)
-    prefix = f"{workdir.resolve()}/" if runner.absolute_paths else ""
-    netlist = write_netlist(circuit, noise, noise_dir=prefix, options=options)
-    vectors = runner.run(netlist, workdir)
+    rundir = runner.start(Path(workdir), prefix)
+    noise_dir = f"{rundir.resolve()}/" if runner.absolute_paths else ""
+    netlist = write_netlist(circuit, noise, noise_dir=noise_dir, options=options)
+    vectors = runner.run_in(netlist, rundir)
     record = np.asarray(record, dtype=np.int64)
     names = netlist.node_vectors + netlist.inductor_vectors
     table = np.zeros((record.size, len(names)))
