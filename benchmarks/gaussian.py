@@ -15,7 +15,7 @@ Two targets (:data:`TASKS`):
   (condition number KAPPA); ``b = A x*`` with ``x* ~ N(0, I)``.
 * SONQ: ``GaussianModel(A, b)`` compiled onto a 1000-cell all-to-all gauss device (gauss8's spec,
   ``cells = 1000``), ideal conductances (``quantize=False``; the 12-bit DAC row says why), C
-  backend, ``REPLICAS`` replicas from x = 0, ``STEPS`` steps of Heun at ``dt = stable_dt/STABILITY``
+  backend, ``REPLICAS`` replicas from x = 0, ``STEPS`` steps of Heun at ``dt = stable_dt/GaussCell.stability``
   (λ_max·dt ≈ 1), states recorded every ``RECORD_EVERY`` steps and pooled over replicas after
   ``BURN_IN`` steps.  One run serves both targets.  Time to ε is the run's wall time pro rata to
   the first record from which the running estimate stays within ε (the C loop's cost is linear in
@@ -49,7 +49,8 @@ import numpy as np
 
 import sdk
 from benchmarks.instances import resized_device
-from runtime.run import STABILITY, stable_dt
+from device_models.cells import GaussCell
+from runtime.run import stable_dt
 
 N, KAPPA, SEED = 1000, 100.0, 3
 EPS = 1e-2  # relative error of the solve
@@ -189,7 +190,7 @@ def sonq_dac(A, b, exact) -> list[Row]:
 def sonq_gauss(A, b, exact) -> list[Row]:
     start = time.perf_counter()
     program = sdk.compile(sdk.GaussianModel(A, b), resized_device("gauss8", len(b)), quantize=False)
-    dt = stable_dt(program) / STABILITY["gauss"]
+    dt = stable_dt(program) / GaussCell.stability
     setup = time.perf_counter() - start
     res = sdk.run(program, "c", num_reads=REPLICAS, steps=STEPS, dt=dt, temperature=TEMPERATURE, seed=SEED,
                   record_every=RECORD_EVERY)

@@ -33,7 +33,8 @@ import scipy.sparse as sp
 
 import sdk
 from benchmarks import instances
-from runtime.run import STABILITY, coupling_scale, stable_dt
+from device_models.cells import OimCell, coupling_scale
+from runtime.run import stable_dt
 
 READS, SWEEPS, SEED = 32, 1000, 7
 TARGET_GAP = 0.005
@@ -59,7 +60,7 @@ def _dense_upper(model: sdk.IsingModel) -> np.ndarray:
 @dataclass(frozen=True)
 class OimProtocol:
     """How the table runs SONQ's OIM on the C backend: the runtime's default SHIL and noise schedules
-    (:func:`runtime.run.oim_protocol`, in units of the coupling scale) stretched over ``steps`` steps
+    (the ``oim`` cell's presets, in units of the coupling scale) stretched over ``steps`` steps
     of ``integrator``, each of ``dt = lam_dt / λ_max`` with λ_max the stiffness bound of
     :func:`runtime.run.stable_dt` (‖J‖₂ + 2·max K_s), i.e. ``lam_dt`` times the stable step
     ``λ_max·dt = 1`` rather than the 0.1 accuracy rule: the run is an anneal, not a trajectory to
@@ -75,7 +76,7 @@ class OimProtocol:
         """Spins (READS, n), wall seconds and a note naming the protocol."""
         device = instances.resized_device("oim1024", max(1024, model.h.shape[0]))
         program = sdk.compile(model, device)
-        dt = self.lam_dt / STABILITY["oim"] * stable_dt(program)
+        dt = self.lam_dt / OimCell.stability * stable_dt(program)
         res = sdk.run(program, "c", num_reads=READS, steps=self.steps, dt=dt, integrator=self.integrator, seed=SEED)
         poor = res.info.get("poorly_binarized", 0) / res.samples.size
         note = (f"{self.integrator.capitalize()}, {self.steps} steps, λ_max·dt = {self.lam_dt:g}: run time "

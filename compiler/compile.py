@@ -19,12 +19,8 @@ from compiler.passes.scale import scale
 from compiler.passes.validate import validate
 from compiler.program import Program
 from compiler.report import CompileReport
-from device_models.cells import cell_physics
 from device_models.registry import load_device
 from device_models.spec import DeviceSpec
-
-LOADING_WARN_FRACTION = 0.1  # Σ_j G_ij should stay ≪ 2Cω₀ (PHYSICS.md)
-
 
 def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, placement=None,
             quantize: bool = True, mismatch_seed: int | None = None) -> Program:
@@ -50,11 +46,11 @@ def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, pl
     if quantize:
         J, qJ, pairs = quantize_couplings(J, spec.coupling)
         records.append((qJ, pairs))
-        if spec.cell == "pbit":
+        if "fields" in spec.cell.conductance_terms:
             qh = quantize_values(h, spec.coupling)
             h = qh.values
             records.append((qh, np.stack([np.arange(len(h)), np.full(len(h), -1)], axis=1)))
-        if spec.cell == "gauss":
+        if "quadratic" in spec.cell.conductance_terms:
             qd = quantize_values(2 * poly[:, 0], spec.coupling)
             poly = poly.copy()
             poly[:, 0] = qd.values / 2
@@ -62,17 +58,16 @@ def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, pl
     J = apply_mismatch(J, spec.mismatch, mismatch_seed)
     colors = _colors(J)
     loading = _max_loading(J) * spec.coupling.g_max  # siemens per node, padding included
-    physics = cell_physics(spec, node_conductance=loading,
-                           colours=int(colors.max()) + 1)
+    physics = spec.physics(node_conductance=loading, colours=int(colors.max()) + 1)
     report = CompileReport(
-        device=spec.name, cell=spec.cell, num_variables=ir.n, cells_used=ir.n, scale=scaled.scale,
+        device=spec.name, cell=spec.cell.name, num_variables=ir.n, cells_used=ir.n, scale=scaled.scale,
         thermal_temperature=physics.thermal_temperature * scaled.scale, time_unit=physics.time_unit,
         quantization_max_error=max((q.max_error for q, _ in records), default=0.0),
         quantization_rms_error=_pooled_rms(records),
         clipped=_pairs(records, "clipped", scaled.reference, ir.n),
         dropped=_pairs(records, "dropped", scaled.reference, ir.n),
         mismatch=spec.mismatch, mismatch_seed=mismatch_seed if spec.mismatch else None,
-        warnings=_warnings(spec, loading, physics.omega0),
+        warnings=spec.cell.warnings(spec.components, loading, physics),
     )
     program = Program(spec, ir, J, h, poly, cells, scaled.scale, colors, physics, report, scaled.reference)
     report.energy_error = _energy_error(program)
@@ -125,14 +120,3 @@ def _pairs(records, what: str, reference: bool, n: int) -> list[tuple[int, int]]
             out.append((i, j))
     return out
 
-
-def _warnings(spec: DeviceSpec, loading: float, omega0: float) -> list[str]:
-    notes = []
-    if spec.cell == "oim":
-        limit = 2 * spec.components["capacitance"] * omega0
-        if loading > LOADING_WARN_FRACTION * limit:
-            notes.append(
-                f"coupling load {loading:.3g} S per tank exceeds {LOADING_WARN_FRACTION:g}·2Cω₀ = "
-                f"{LOADING_WARN_FRACTION * limit:.3g} S: the phase macromodel is less accurate"
-            )
-    return notes

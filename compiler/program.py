@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from compiler.ir import EnergyIR
 from compiler.report import CompileReport
-from device_models.cells import CellPhysics
+from device_models.cells import AbstractCell, CellPhysics
 from device_models.errors import ProgramFormatError
 from device_models.spec import DeviceSpec
 
@@ -61,7 +61,7 @@ class Program:
     reference: bool = False
 
     @property
-    def cell(self) -> str:
+    def cell(self) -> AbstractCell:
         return self.device.cell
 
     @property

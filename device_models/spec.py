@@ -4,7 +4,7 @@ A device file looks like::
 
     name: oim64-kings
     description: 64-cell king's-graph oscillator Ising machine
-    cell: oim                 # oim | pbit | gauss
+    cell: oim                 # a registered cell: oim | pbit | gauss | ...
     cells: 64
     topology: {kind: kings, rows: 8, cols: 8}
     components: {inductance: 10 nH, capacitance: 1 pF, amplitude: 0.5 V, loss_conductance: 20 uS}
@@ -24,17 +24,11 @@ from pathlib import Path
 
 import yaml
 
+from device_models.cells import AbstractCell, CellPhysics, cell_for
 from device_models.errors import DeviceSpecError
 from device_models.topology import Topology, parse_topology
 from device_models.units import parse_quantity
 
-CELL_COMPONENTS: dict[str, dict[str, tuple[str, bool]]] = {
-    # component: (unit, required)
-    "oim": {"inductance": ("H", True), "capacitance": ("F", True), "amplitude": ("V", True),
-            "loss_conductance": ("S", False)},
-    "pbit": {"supply": ("V", True), "input_scale": ("A", True), "clock": ("Hz", True)},
-    "gauss": {"capacitance": ("F", True), "voltage_scale": ("V", True), "inductance": ("H", False)},
-}
 COUPLING_KEYS = {"g_max": "S", "g_min": "S"}
 TOP_KEYS = {"name", "description", "cell", "cells", "topology", "components", "coupling",
             "mismatch", "noise_temperature", "precision"}
@@ -61,7 +55,7 @@ class DeviceSpec:
     mismatch σ (relative) and noise temperature (kelvin)."""
 
     name: str
-    cell: str
+    cell: AbstractCell
     cells: int
     topology: Topology
     components: dict
@@ -84,9 +78,10 @@ class DeviceSpec:
         missing = REQUIRED - set(raw)
         if missing:
             raise DeviceSpecError(f"missing key(s) {sorted(missing)}{where}")
-        cell = raw["cell"]
-        if cell not in CELL_COMPONENTS:
-            raise DeviceSpecError(f"cell must be one of {sorted(CELL_COMPONENTS)}, got {cell!r}{where}")
+        try:
+            cell = cell_for(raw["cell"])
+        except DeviceSpecError as exc:
+            raise DeviceSpecError(f"{exc}{where}") from None
         cells = raw["cells"]
         if not isinstance(cells, int) or isinstance(cells, bool) or cells < 1:
             raise DeviceSpecError(f"cells must be a positive integer, got {cells!r}{where}")
@@ -121,13 +116,19 @@ class DeviceSpec:
         if self.topology.kind == "edges":
             topo["edges"] = [list(e) for e in self.topology.edge_list]
         return {
-            "name": self.name, "description": self.description, "cell": self.cell, "cells": self.cells,
+            "name": self.name, "description": self.description, "cell": self.cell.name, "cells": self.cells,
             "topology": topo, "components": dict(self.components),
             "coupling": {"g_max": self.coupling.g_max, "g_min": self.coupling.g_min,
                          "dac_bits": self.coupling.dac_bits},
             "mismatch": self.mismatch, "noise_temperature": self.noise_temperature,
             "precision": self.precision,
         }
+
+    def physics(self, *, node_conductance: float = 0.0, colours: int = 1) -> CellPhysics:
+        """The cell's scales on this chip (see :meth:`AbstractCell.physics`)."""
+        return self.cell.physics(self.components, g_max=self.coupling.g_max,
+                                 noise_temperature=self.noise_temperature,
+                                 node_conductance=node_conductance, colours=colours)
 
 
 def _name(value) -> str:
@@ -138,20 +139,20 @@ def _name(value) -> str:
     return text
 
 
-def _components(cell: str, raw) -> dict:
-    schema = CELL_COMPONENTS[cell]
+def _components(cell: AbstractCell, raw) -> dict:
+    schema = cell.components
     if not isinstance(raw, dict):
         raise DeviceSpecError(f"components must be a mapping, got {raw!r}")
     unknown = set(raw) - set(schema)
     if unknown:
-        raise DeviceSpecError(f"unknown component(s) {sorted(unknown)} for cell {cell!r}; allowed {sorted(schema)}")
+        raise DeviceSpecError(f"unknown component(s) {sorted(unknown)} for cell {cell.name!r}; allowed {sorted(schema)}")
     out = {}
-    for key, (unit, required) in schema.items():
+    for key, component in schema.items():
         if key not in raw:
-            if required:
-                raise DeviceSpecError(f"components.{key} is required for cell {cell!r}")
+            if component.required:
+                raise DeviceSpecError(f"components.{key} is required for cell {cell.name!r}")
             continue
-        value = parse_quantity(raw[key], unit, field=f"components.{key}")
+        value = parse_quantity(raw[key], component.unit, field=f"components.{key}")
         if value <= 0:
             raise DeviceSpecError(f"components.{key} must be positive, got {raw[key]!r}")
         out[key] = value

@@ -4,10 +4,12 @@ from runtime.backends import (BACKEND_PATHS, AbstractBackend, AbstractEmulator, 
                               available_backends, get_backend, register_backend)
 from runtime.noise import AbstractNoiseSource, NoiseTape, SeededNoise
 from runtime.results import SampleSet, TrajectoryRecord
-from runtime.run import RunError, pbit_anneal, run
-from runtime.schedules import Schedule
+from device_models.cells import pbit_anneal
+from device_models.schedules import Schedule
+from runtime.errors import DivergenceError, MemoryBudgetError, RunError
+from runtime.run import run, stable_dt
 
-__all__ = ["run", "pbit_anneal", "RunError", "Schedule", "SampleSet", "TrajectoryRecord", "AbstractBackend",
+__all__ = ["run", "stable_dt", "pbit_anneal", "RunError", "DivergenceError", "MemoryBudgetError", "Schedule", "SampleSet", "TrajectoryRecord", "AbstractBackend",
            "AbstractEmulator", "RunPlan", "Trajectory", "BACKEND_PATHS", "available_backends", "get_backend",
            "register_backend",
            "AbstractNoiseSource", "NoiseTape", "SeededNoise"]

@@ -16,7 +16,9 @@ from device_models.errors import (AsymmetricCouplingError, BackendError, Capacit
                                   ProgramFormatError, SonqError, SpiceError, TopologyError, UnknownDeviceError)
 from device_models.registry import list_devices, load_device
 from device_models.spec import DeviceSpec
-from runtime import NoiseTape, RunError, SampleSet, Schedule, available_backends, pbit_anneal, run
+from device_models.schedules import ScheduleError
+from runtime import (DivergenceError, MemoryBudgetError, NoiseTape, RunError, SampleSet, Schedule,
+                     available_backends, pbit_anneal, run, stable_dt)
 from sdk.analysis import (covariance_error, effective_sample_size, empirical_distribution, exact_boltzmann,
                           ground_state_bruteforce, indicator_autocorrelation_time,
                           integrated_autocorrelation_time, success_probability,
@@ -36,5 +38,6 @@ __all__ = [
     "read_gset", "write_gset", "from_dimod", "to_dimod",
     "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
-    "ProgramFormatError", "BackendError", "SpiceError", "RunError",
+    "ProgramFormatError", "BackendError", "SpiceError", "RunError", "DivergenceError", "MemoryBudgetError",
+    "ScheduleError", "stable_dt",
 ]

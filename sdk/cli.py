@@ -24,7 +24,6 @@ import numpy as np
 from compiler.compile import compile
 from compiler.models.ising import IsingModel
 from compiler.program import Program
-from device_models.cells import cell_physics
 from device_models.errors import ModelError, SonqError
 from device_models.registry import list_devices
 from device_models.spec import DeviceSpec
@@ -116,8 +115,8 @@ def _device_row(spec: DeviceSpec) -> tuple[str, ...]:
               "torus2d": f"torus {topo.rows}×{topo.cols}"}.get(topo.kind, f"{len(topo.edge_list)} edges")
     c = spec.coupling
     coupling = f"{_si(c.g_min, 'S')}–{_si(c.g_max, 'S')} ({c.dac_bits} bit)"
-    return (spec.name, spec.cell, str(spec.cells), layout, coupling,
-            _si(cell_physics(spec).time_unit, "s"), _si(spec.noise_temperature, "K"))
+    return (spec.name, spec.cell.name, str(spec.cells), layout, coupling,
+            _si(spec.physics().time_unit, "s"), _si(spec.noise_temperature, "K"))
 
 
 def _compile(args: argparse.Namespace) -> int:

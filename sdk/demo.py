@@ -1,21 +1,19 @@
 """The ``sonq demo`` job: MaxCut on a shipped Gset file, solved on the emulated OIM chip.
 
-Compile the instance for ``oim1024``, anneal 64 replicas with the runtime's default OIM protocol
-(:func:`runtime.run.oim_protocol`: SHIL ramped up, noise ramped down, run time 100/s in units of the
-coupling scale s), and report the best cut, its energy, the success probability with its Wilson
+Compile the instance for ``oim1024``, anneal 64 replicas with the OIM's default optimisation
+protocol (``docs/protocols.md``: SHIL ramped up, noise ramped down, Euler at λ_max·dt = 1), and report the best cut, its energy, the success probability with its Wilson
 interval and the time to solution TTS99 in chip time.  Energy traces go to a PNG.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.compile import compile
 from compiler.program import Program
 from runtime.results import SampleSet
-from runtime.run import oim_protocol, run, stable_dt
+from runtime.run import run
 from sdk.analysis import ground_state_bruteforce, success_probability, tts99
 from sdk.datasets import instance_path
 from sdk.interop import read_gset
@@ -82,7 +80,7 @@ def run_demo(instance: str | Path = DEFAULT_INSTANCE, *, device: str = DEVICE, b
     instance = Path(instance)
     model = read_gset(instance)
     program = compile(model, device)
-    steps = math.ceil(oim_protocol(program)[2] / stable_dt(program))
+    steps = program.cell.presets(program)["optimize"].steps
     result = run(program, backend, num_reads=num_reads, seed=seed,
                  record_every=max(1, steps // TRACE_POINTS))
     exact = model.J.shape[0] <= EXACT_LIMIT

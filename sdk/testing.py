@@ -12,33 +12,44 @@ from __future__ import annotations
 import numpy as np
 
 from compiler import GaussianModel, IsingModel, LangevinModel, compile
-from runtime import NoiseTape, run
+from device_models.cells import CELLS
+from device_models.registry import list_devices
+from runtime.backends import backend_class
+from runtime import NoiseTape, SeededNoise, run
 from sdk.analysis import effective_sample_size, empirical_distribution, exact_boltzmann, total_variation, tv_tolerance
 
 
 def _small_models() -> dict:
+    """A 6-variable model per registered cell, on that cell's smallest all-to-all shipped chip: a
+    random ±1 Ising model with fields for spin cells, a coupled double-well Langevin model for
+    real ones."""
     r = np.random.default_rng(7)
     J = np.triu(r.choice([-1.0, 1.0], (6, 6)), 1)
     J = J + J.T
-    return {
-        "oim": (IsingModel(np.linspace(-1, 1, 6), J), "oim1024"),
-        "pbit": (IsingModel(np.linspace(-1, 1, 6), 0.5 * J), "pbit256"),
-        "gauss": (LangevinModel(1.0, 2.0, J=0.3 * J, b=0.2), "gauss8"),
-    }
+    chips = sorted((d for d in list_devices() if d.topology.kind == "all_to_all"), key=lambda d: d.cells)
+    out = {}
+    for name, cell in CELLS.items():
+        device = next((d.name for d in chips if d.cell == cell), None)
+        if device is not None:
+            out[name] = ((IsingModel(np.linspace(-1, 1, 6), 0.5 * J) if cell.domain == "spin"
+                          else LangevinModel(1.0, 2.0, J=0.3 * J, b=0.2)), device)
+    return out
 
 
-def check_noise_tape(backend: str, reference: str = "numpy", cells=("oim", "pbit", "gauss"),
-                     integrators=("heun", "euler"), rtol: float = 1e-9, **backend_options) -> None:
+def check_noise_tape(backend: str, reference: str = "numpy", cells=None, integrators=None, rtol: float = 1e-9,
+                     **backend_options) -> None:
     """Given the same pre-drawn increments, ``backend`` follows the reference trajectory to
-    ``rtol`` (float64) for every cell type and integrator."""
+    ``rtol`` (float64) for every cell type (or those named in ``cells``) and each of its step
+    rules (or those in ``integrators``) that ``backend`` runs."""
+    runs_here = backend_class(backend).cells()
     for cell, (model, device) in _small_models().items():
-        if cell not in cells:
+        if (cells is not None and cell not in cells) or cell not in runs_here:
             continue
         prog = compile(model, device)
         steps, R, m = 120, 3, prog.num_nodes
-        r = np.random.default_rng(1)
-        tape = r.uniform(-1, 1, (steps, R, m)) if cell == "pbit" else r.standard_normal((steps, R, m))
-        for integrator in integrators if cell != "pbit" else ("heun",):
+        tape = getattr(SeededNoise(1), prog.cell.noise)((steps, R, m))
+        for integrator in prog.cell.integrators if integrators is None else \
+                [i for i in prog.cell.integrators if i in integrators]:
             runs = [run(prog, name, num_reads=R, steps=steps, seed=2, temperature=0.5, integrator=integrator,
                         record_every=40, noise=NoiseTape(tape), backend_options=opts)
                     for name, opts in ((reference, None), (backend, backend_options))]

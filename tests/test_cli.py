@@ -1,8 +1,9 @@
 """The ``sonq`` command line: every subcommand through ``main([...])``, error exits, and one call
 of the installed console script."""
 
-import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -100,8 +101,9 @@ def test_usage_error_returns_2(capsys):
 
 
 def test_installed_console_script(tmp_path):
-    exe = shutil.which("sonq")
-    assert exe is not None, "the sonq console script is not installed (pip install -e .)"
+    # pip puts console scripts beside the interpreter; PATH need not include that directory.
+    exe = Path(sys.executable).with_name("sonq")
+    assert exe.is_file(), f"the sonq console script is not installed beside {sys.executable} (pip install -e .)"
     ok = subprocess.run([exe, "devices"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and "oim1024" in ok.stdout
     bad = subprocess.run([exe, "compile", str(SMALL_INSTANCE), "--device", "nope", "-o", str(tmp_path / "p")],

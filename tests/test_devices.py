@@ -7,7 +7,6 @@ import pytest
 import yaml
 
 import sdk
-from device_models.cells import cell_physics
 from device_models.units import parse_quantity
 
 SHIPPED = {"oim64-kings": ("oim", 64, "kings"), "oim1024": ("oim", 1024, "all_to_all"),
@@ -16,7 +15,7 @@ SHIPPED = {"oim64-kings": ("oim", 64, "kings"), "oim1024": ("oim", 1024, "all_to
 
 
 def test_shipped_devices_load():
-    found = {d.name: (d.cell, d.cells, d.topology.kind) for d in sdk.list_devices()}
+    found = {d.name: (d.cell.name, d.cells, d.topology.kind) for d in sdk.list_devices()}
     assert found == SHIPPED
 
 
@@ -80,11 +79,11 @@ def test_yaml_file_roundtrip(tmp_path):
 
 def test_cell_physics_scales():
     oim = sdk.load_device("oim64-kings")
-    ph = cell_physics(oim)
+    ph = oim.physics()
     # K = g_max/(2C) = 100 µS / 2 pF = 5e7 rad/s; ω₀ = 1/√(LC) = 1e10 rad/s
     assert ph.time_unit == pytest.approx(2e-8)
     assert ph.omega0 == pytest.approx(1e10)
     g = sdk.load_device("gauss8")
     # T_dev = kT/(c₀V₀²) = 1.380649e-23·1.8e6 / (1e-14·2.5e-3)
-    assert cell_physics(g).thermal_temperature == pytest.approx(1.380649e-23 * 1.8e6 / 2.5e-17)
-    assert np.isclose(cell_physics(g).time_unit, 1e-9)
+    assert g.physics().thermal_temperature == pytest.approx(1.380649e-23 * 1.8e6 / 2.5e-17)
+    assert np.isclose(g.physics().time_unit, 1e-9)

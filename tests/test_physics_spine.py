@@ -218,7 +218,7 @@ def test_pbit_anneal_endpoints_and_errors():
     # ΔE_max = 2·(0.5 + 1 + 2) at node 1; ΔE_min = 2·0.5 (the field)
     expected = sdk.Schedule.geometric(7.0 / np.log(2), 1.0 / np.log(100))
     np.testing.assert_allclose(sdk.pbit_anneal(program).sample(100), expected.sample(100), rtol=1e-12)
-    with pytest.raises(sdk.RunError, match="pbit programs"):
+    with pytest.raises(sdk.ScheduleError, match="pbit programs"):
         sdk.pbit_anneal(sdk.compile(model, "oim1024"))
-    with pytest.raises(sdk.RunError, match="0 < cold < hot < 1"):
+    with pytest.raises(sdk.ScheduleError, match="0 < cold < hot < 1"):
         sdk.pbit_anneal(program, hot=0.01, cold=0.5)

@@ -8,7 +8,7 @@ import pytest
 import sdk
 from spine_data import random_sk
 from runtime import NoiseTape
-from runtime.schedules import ScheduleError
+from device_models.schedules import ScheduleError
 
 
 def test_schedules_sample_as_documented():
@@ -87,7 +87,7 @@ def test_default_oim_protocol_binarizes_every_phase():
 def test_run_time_sets_steps_from_the_stable_step():
     from runtime.run import stable_dt
     prog = _oim_program()
-    res = sdk.run(prog, "numpy", num_reads=2, run_time=1.0, seed=0)
+    res = sdk.run(prog, "numpy", num_reads=2, run_time=1.0, seed=0, protocol="sample")
     assert res.info["steps"] == int(np.ceil(1.0 / stable_dt(prog))) and res.info["dt"] == stable_dt(prog)
     with pytest.raises(sdk.RunError, match="steps or run_time"):
         sdk.run(prog, steps=10, run_time=1.0)

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from compiler.netlist.circuit import Branches, Circuit, pwl_points
 from compiler.program import Program
-from device_models.cells import K_BOLTZMANN
+from device_models.cells import K_BOLTZMANN, AbstractCell, GaussCell, OimCell
 from device_models.errors import CompileError
 
 GAUSS_DESIGNS = ("I", "P", "PL")
@@ -81,23 +82,22 @@ class Lowered:
     substeps: int
 
 
-def lower(program: Program, *, steps: int, dt: float, temperature: np.ndarray, shil: np.ndarray,
-          init: np.ndarray, options: CircuitOptions = CircuitOptions()) -> Lowered:
+def lower(program: Program, *, steps: int, dt: float, schedules: Mapping[str, np.ndarray], init: np.ndarray,
+          options: CircuitOptions = CircuitOptions()) -> Lowered:
     """Build the circuit of one replica.
 
     Args:
-        program: an ``oim`` or ``gauss`` program.
+        program: a program of a cell with a circuit (:func:`circuit_cells`: ``oim``, ``gauss``).
         steps, dt: plan steps and step in device time units.
-        temperature: (steps,) noise temperature per plan step, device units.
-        shil: (steps,) SHIL strength K_s per plan step, device units (``oim``).
+        schedules: (steps,) per plan step of each schedule the cell reads, device units:
+            ``temperature`` (noise temperature) and, for ``oim``, ``shil`` (SHIL strength K_s).
         init: (m,) initial state: phases (radians) for ``oim``, x for ``gauss``.
         options: circuit-level choices.
+
+    Raises:
+        CompileError: the cell has no circuit.
     """
-    if program.cell == "oim":
-        return _oim(program, steps, dt, temperature, shil, init, options)
-    if program.cell == "gauss":
-        return _gauss(program, steps, dt, temperature, init, options)
-    raise CompileError(f"no circuit for cell {program.cell!r} (circuits exist for 'oim' and 'gauss')")
+    return _lowering(program).build(program, steps, dt, schedules, init, options)
 
 
 def with_initial_state(program: Program, circuit: Circuit, init: np.ndarray) -> Circuit:
@@ -105,13 +105,31 @@ def with_initial_state(program: Program, circuit: Circuit, init: np.ndarray) -> 
     phases φ (radians) start each tank at ``±½A cos φ`` (V) across its two nodes with inductor
     current ``C A ω₀ sin φ`` (A); ``gauss`` states x start at ``V₀ x`` with no inductor current.
     Replicas share one lowered circuit and differ only in this."""
+    return _lowering(program).initial(program, circuit, np.asarray(init, dtype=np.float64))
+
+
+def circuit_cells() -> frozenset[str]:
+    """Names of the cells that have a circuit."""
+    return frozenset(cell.name for cell in LOWERINGS)
+
+
+def _lowering(program: Program) -> "_Lowering":
+    try:
+        return LOWERINGS[type(program.cell)]
+    except KeyError:
+        raise CompileError(f"no circuit for cell {program.cell.name!r} (circuits exist for "
+                           f"{sorted(circuit_cells())})") from None
+
+
+def _oim_initial(program: Program, circuit: Circuit, x: np.ndarray) -> Circuit:
     c = program.device.components
-    x = np.asarray(init, dtype=np.float64)
-    if program.cell == "oim":
-        A, omega = c["amplitude"], circuit.pump_omega / 2
-        return replace(circuit, v0=np.ravel(np.stack([0.5 * A * np.cos(x), -0.5 * A * np.cos(x)], axis=1)),
-                       i0=c["capacitance"] * A * omega * np.sin(x))
-    return replace(circuit, v0=c["voltage_scale"] * x, i0=np.zeros(len(circuit.inductors)))
+    A, omega = c["amplitude"], circuit.pump_omega / 2
+    return replace(circuit, v0=np.ravel(np.stack([0.5 * A * np.cos(x), -0.5 * A * np.cos(x)], axis=1)),
+                   i0=c["capacitance"] * A * omega * np.sin(x))
+
+
+def _gauss_initial(program: Program, circuit: Circuit, x: np.ndarray) -> Circuit:
+    return replace(circuit, v0=program.device.components["voltage_scale"] * x, i0=np.zeros(len(circuit.inductors)))
 
 
 def _resample(per_step: np.ndarray, sub: int) -> np.ndarray:
@@ -126,7 +144,8 @@ def _labels(program: Program) -> list[str]:
     return names + ["reference"] if program.reference else names
 
 
-def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
+def _oim(program, steps, dt, schedules, init, opt) -> Lowered:
+    temperature, shil = schedules["temperature"], schedules["shil"]
     c = program.device.components
     C, A, g_loss = c["capacitance"], c["amplitude"], c.get("loss_conductance", 0.0)
     g_max = program.device.coupling.g_max
@@ -179,7 +198,8 @@ def _oim(program, steps, dt, temperature, shil, init, opt) -> Lowered:
     return Lowered(with_initial_state(program, circuit, init), sub)
 
 
-def _gauss(program, steps, dt, temperature, init, opt) -> Lowered:
+def _gauss(program, steps, dt, schedules, init, opt) -> Lowered:
+    temperature = schedules["temperature"]
     c = program.device.components
     c0, V0 = c["capacitance"], c["voltage_scale"]
     g0 = program.device.coupling.g_max
@@ -241,3 +261,15 @@ def _m_matrix_edges(A: np.ndarray, nodes: np.ndarray) -> list[tuple[int, int, fl
     iu, ju = np.nonzero(np.triu(off < 0, 1))
     grounded = [(nodes[i], 0, rowsum[i]) for i in range(len(nodes)) if rowsum[i] > 0]
     return grounded + [(nodes[i], nodes[j], -A[i, j]) for i, j in zip(iu, ju)]
+
+
+class _Lowering(NamedTuple):
+    """A cell's circuit: ``build(program, steps, dt, schedules, init, options) → Lowered`` and
+    ``initial(program, circuit, init) → Circuit``."""
+
+    build: Callable[..., Lowered]
+    initial: Callable[[Program, Circuit, np.ndarray], Circuit]
+
+
+LOWERINGS: dict[type[AbstractCell], _Lowering] = {OimCell: _Lowering(_oim, _oim_initial),
+                                                   GaussCell: _Lowering(_gauss, _gauss_initial)}

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from compiler.ir import EnergyIR
+from device_models.cells import AbstractCell
 
 
 @dataclass(frozen=True)
@@ -24,24 +25,25 @@ class Scaled:
     reference: bool
 
 
-def scale(ir: EnergyIR, cell: str) -> Scaled:
+def scale(ir: EnergyIR, cell: AbstractCell) -> Scaled:
     """Divide the energy by its largest conductance-mapped coefficient.
 
-    On ``oim`` cells the fields become couplings to a trailing reference oscillator (PHYSICS.md:
-    ``J_0i = h_i``, read out as ``s_i·s_0``), so they count as couplings.  On ``gauss`` cells the
-    quadratic node term ``c₂x²`` is a conductance to ground ``2c₂`` and counts too.
+    On cells with ``reference_fields`` (``oim``) the fields become couplings to a trailing
+    reference node (``J_0i = h_i``, read out as ``s_i·s_0``), so they count as couplings.  The
+    cell's ``conductance_terms`` count too: ``"fields"`` (h on ``pbit``) and ``"quadratic"`` (the
+    conductance to ground 2c₂ of ``c₂x²`` on ``gauss``).
     """
     J, h, poly = ir.J, ir.h.copy(), ir.poly.copy()
-    reference = cell == "oim" and bool(np.any(h))
+    reference = cell.reference_fields and bool(np.any(h))
     if reference:
         col = sp.csr_matrix(h.reshape(-1, 1))
         J = sp.bmat([[J, col], [col.T, None]], format="csr")
         h = np.zeros(ir.n + 1)
         poly = np.zeros((ir.n + 1, 3))
     mapped = [np.abs(J.data)]
-    if cell == "pbit":
+    if "fields" in cell.conductance_terms:
         mapped.append(np.abs(h))
-    if cell == "gauss":
+    if "quadratic" in cell.conductance_terms:
         mapped.append(np.abs(2 * poly[:, 0]))
     largest = max((float(m.max()) for m in mapped if m.size), default=0.0)
     s = largest if largest > 0 else 1.0

@@ -11,8 +11,9 @@ import importlib
 import logging
 import os
 
+from device_models.cells import AbstractCell, cell_for
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractBackend, AbstractEmulator, RunPlan, Trajectory
+from runtime.backends.base import AbstractBackend, AbstractEmulator, Kernel, RunPlan, Trajectory
 
 log = logging.getLogger("sonq.runtime")
 
@@ -42,9 +43,11 @@ def backend_class(name: str) -> type[AbstractBackend]:
         raise BackendError(f"unknown backend {name!r}; registered: {sorted(BACKEND_PATHS)}")
     module, _, attr = BACKEND_PATHS[name].partition(":")
     try:
-        return getattr(importlib.import_module(module), attr)
+        cls = getattr(importlib.import_module(module), attr)
     except ImportError as exc:
         raise BackendError(f"backend {name!r} cannot be loaded: {exc}") from None
+    importlib.import_module("runtime.kernels")  # registers the kernels kept apart from the backends
+    return cls
 
 
 def available_backends() -> dict[str, str | None]:
@@ -58,12 +61,14 @@ def available_backends() -> dict[str, str | None]:
     return out
 
 
-def get_backend(name: str, cell: str, **options) -> AbstractBackend:
-    """Instantiate a backend by name (or ``"auto"``) for a cell type, passing ``options`` on.
+def get_backend(name: str, cell: "AbstractCell | str", **options) -> AbstractBackend:
+    """Instantiate a backend by name (or ``"auto"``) for a cell (or a cell's name), passing
+    ``options`` on.
 
     Raises:
         BackendError: unknown name, a backend that cannot run here, or one without this cell type.
     """
+    cell = cell_for(cell)
     if name == "auto":
         forced = os.environ.get("SONQ_BACKEND")
         if forced:
@@ -75,19 +80,19 @@ def get_backend(name: str, cell: str, **options) -> AbstractBackend:
                 log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate, exc)
                 continue
             reason = cls.unavailable_reason()
-            if reason is None and cell in cls.cells:
+            if reason is None and cell.name in cls.cells():
                 return cls(**options)
             log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate,
-                     reason or f"no {cell!r} cells")
-        raise BackendError(f"no backend can run {cell!r} cells here")
+                     reason or f"no {cell.name!r} cells")
+        raise BackendError(f"no backend can run {cell.name!r} cells here")
     cls = backend_class(name)
     reason = cls.unavailable_reason()
     if reason:
         raise BackendError(f"backend {name!r} is unavailable: {reason}")
-    if cell not in cls.cells:
-        raise BackendError(f"backend {name!r} does not run {cell!r} cells (it runs {sorted(cls.cells)})")
+    if cell.name not in cls.cells():
+        raise BackendError(f"backend {name!r} does not run {cell.name!r} cells (it runs {sorted(cls.cells())})")
     return cls(**options)
 
 
-__all__ = ["AbstractBackend", "AbstractEmulator", "RunPlan", "Trajectory", "BACKEND_PATHS",
+__all__ = ["AbstractBackend", "AbstractEmulator", "Kernel", "RunPlan", "Trajectory", "BACKEND_PATHS",
            "register_backend", "backend_class", "available_backends", "get_backend", "AUTO_ORDER"]

@@ -1,7 +1,8 @@
 """cffi build script of the C kernels (``csrc/``) → extension ``runtime.backends._sonq_c``.
 
-One extension holds the emulator kernels (``sonq_kernels``, :mod:`runtime.backends.c_backend`) and
-the circuit emulator's engine (``sonq_circuit``, :mod:`runtime.circuit.c_kernel`).
+One extension holds every ``csrc/sonq_*.c``: the emulator kernels (``sonq_kernels``,
+:mod:`runtime.backends.c_backend`, plus one file per newer cell) and the circuit emulator's engine
+(``sonq_circuit``, :mod:`runtime.circuit.c_kernel`).
 
 Run by setuptools at install time (``cffi_modules`` in ``setup.py``), or by hand for a
 development tree: ``python runtime/backends/_c_build.py`` (builds in place).  Compiler flags can
@@ -38,8 +39,10 @@ def _path(path: Path) -> str:
     return str(path) if __name__ == "__main__" else os.path.relpath(path)
 
 
-HEADERS = ("sonq_kernels.h", "sonq_circuit.h")
-SOURCES = ("sonq_kernels.c", "sonq_circuit.c")
+# Every csrc/sonq_<name>.c is a source; its sonq_<name>.h, when present, declares what Python calls
+# (headers without a source, e.g. sonq_rng.h, are internal).  A new kernel is one new pair of files.
+SOURCES = tuple(sorted(p.name for p in CSRC.glob("sonq_*.c")))
+HEADERS = tuple(h for h in (s.replace(".c", ".h") for s in SOURCES) if (CSRC / h).is_file())
 
 ffibuilder = FFI()
 for header in HEADERS:

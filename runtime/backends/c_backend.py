@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractKeyedEmulator, CounterKey, RunPlan
+from device_models.cells import GaussCell, OimCell, PbitCell
+from runtime.backends.base import AbstractKeyedEmulator, CounterKey, Kernel, RunPlan
 
 try:
     from runtime.backends import _sonq_c
@@ -34,7 +35,7 @@ except ImportError as exc:  # the extension was not built (no C compiler at inst
     _sonq_c = None
     _IMPORT_ERROR = str(exc)
 
-CELL_CODES = {"oim": 0, "gauss": 1}
+CELL_CODES = {OimCell: 0, GaussCell: 1}  # the drift sonq_sde takes per cell (csrc/sonq_kernels.c)
 
 
 def generator_normals(key: int, n: int, *, step: int = 0, replica: int = 0, threads: int = 0,
@@ -78,52 +79,66 @@ class CBackend(AbstractKeyedEmulator):
                     "`python runtime/backends/_c_build.py`")
         return None
 
-    def prepare(self, plan: RunPlan):
+    def prepare(self, plan: RunPlan) -> Kernel:
         reason = self.unavailable_reason()
         if reason:
             raise BackendError(reason)
-        ffi, lib = _sonq_c.ffi, _sonq_c.lib
+        return super().prepare(plan)
+
+
+class _Args:
+    """One plan's arrays as C buffers (``ffi.from_buffer`` keeps each array alive as long as the
+    buffer), shared by every kernel factory."""
+
+    def __init__(self, plan: RunPlan):
+        self.ffi, self.lib = _sonq_c.ffi, _sonq_c.lib
         p = plan.program
-        J = p.couplings.tocsr()
-        R, m = plan.replicas, p.num_nodes
+        self.J = p.couplings.tocsr()
+        self.R, self.m = plan.replicas, p.num_nodes
+        self.csr = (self.buf("int64_t", self.J.indptr, np.int64), self.buf("int32_t", self.J.indices, np.int32),
+                    self.buf("double", self.J.data, np.float64))
+        self.h = self.buf("double", p.fields, np.float64)
+        self.temperature = self.buf("double", plan.temperature, np.float64)
 
-        def buf(ctype: str, arr, dtype) -> object:
-            # from_buffer keeps a reference to the array, so it lives as long as the kernel.
-            return ffi.from_buffer(f"{ctype}[]", np.ascontiguousarray(arr, dtype=dtype))
+    def buf(self, ctype: str, arr, dtype) -> object:
+        return self.ffi.from_buffer(f"{ctype}[]", np.ascontiguousarray(arr, dtype=dtype))
 
-        csr = (buf("int64_t", J.indptr, np.int64), buf("int32_t", J.indices, np.int32),
-               buf("double", J.data, np.float64))
-        h = buf("double", p.fields, np.float64)
-        temperature = buf("double", plan.temperature, np.float64)
+    def noise(self, draws) -> tuple:
+        """(draws pointer, key): the driver's numbers, or NULL and the generator key."""
+        if isinstance(draws, CounterKey):
+            return self.ffi.NULL, draws.key
+        return self.buf("double", draws, np.float64), 0
 
-        def noise_args(draws) -> tuple:
-            if isinstance(draws, CounterKey):
-                return ffi.NULL, draws.key
-            return buf("double", draws, np.float64), 0
+    def state(self, state: np.ndarray) -> object:
+        return self.ffi.from_buffer("double[]", state)  # the driver's array: advanced in place
 
-        def state_ptr(state: np.ndarray) -> object:
-            return ffi.from_buffer("double[]", state)  # the driver's array: advanced in place
 
-        if p.cell == "pbit":
-            order = buf("int64_t", np.argsort(p.colors, kind="stable"), np.int64)
+@CBackend.register(PbitCell)
+def _pbit(backend: CBackend, plan: RunPlan) -> Kernel:
+    a = _Args(plan)
+    order = a.buf("int64_t", np.argsort(plan.program.colors, kind="stable"), np.int64)
 
-            def pbit(state, k0, k1, draws):
-                lib.sonq_pbit(R, m, k0, k1, state_ptr(state), *noise_args(draws), *csr, h, order,
-                              temperature, self.threads)
-            return pbit
+    def pbit(state, k0, k1, draws):
+        a.lib.sonq_pbit(a.R, a.m, k0, k1, a.state(state), *a.noise(draws), *a.csr, a.h, order,
+                        a.temperature, backend.threads)
+    return pbit
 
-        poly = buf("double", p.poly, np.float64)
-        # Dense couplings (e.g. all-to-all): packed once per run into the row panels of the
-        # kernels' register-blocked product; NULL keeps the CSR path.
-        dense_size = lib.sonq_dense_size(m, J.nnz)
-        dense = ffi.NULL
-        if dense_size:
-            dense = ffi.from_buffer("double[]", np.empty(dense_size))
-            lib.sonq_pack_dense(m, *csr, dense)
-        shil = buf("double", plan.shil, np.float64)
-        cell, heun = CELL_CODES[p.cell], int(plan.integrator == "heun")
 
-        def sde(state, k0, k1, draws):
-            lib.sonq_sde(cell, heun, R, m, k0, k1, state_ptr(state), *noise_args(draws), *csr, dense, h, poly,
-                         temperature, shil, plan.dt, self.threads)
-        return sde
+@CBackend.register(OimCell, GaussCell)
+def _sde(backend: CBackend, plan: RunPlan) -> Kernel:
+    a = _Args(plan)
+    poly = a.buf("double", plan.program.poly, np.float64)
+    # Dense couplings (e.g. all-to-all): packed once per run into the row panels of the
+    # kernels' register-blocked product; NULL keeps the CSR path.
+    dense_size = a.lib.sonq_dense_size(a.m, a.J.nnz)
+    dense = a.ffi.NULL
+    if dense_size:
+        dense = a.ffi.from_buffer("double[]", np.empty(dense_size))
+        a.lib.sonq_pack_dense(a.m, *a.csr, dense)
+    shil = a.buf("double", plan.schedules.get("shil", np.zeros(plan.steps)), np.float64)
+    cell, heun = CELL_CODES[type(plan.cell)], int(plan.integrator == "heun")
+
+    def sde(state, k0, k1, draws):
+        a.lib.sonq_sde(cell, heun, a.R, a.m, k0, k1, a.state(state), *a.noise(draws), *a.csr, dense, a.h, poly,
+                       a.temperature, shil, plan.dt, backend.threads)
+    return sde

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractKeyedEmulator, CounterKey, RunPlan
+from device_models.cells import AbstractCell, GaussCell, OimCell, PbitCell
+from runtime.backends.base import AbstractKeyedEmulator, CounterKey, Kernel, RunPlan
 
 # A dense matmul beats gathering neighbours above this coupling density, or for any density up
 # to DENSE_NODES nodes (XLA's CPU gather costs more than a small dense product: king's graph 64
@@ -77,33 +78,40 @@ class JaxBackend(AbstractKeyedEmulator):
             return "jax is not installed: pip install 'sonq[jax]'"
         return None
 
-    def prepare(self, plan: RunPlan):
+    def prepare(self, plan: RunPlan) -> Kernel:
         reason = self.unavailable_reason()
         if reason:
             raise BackendError(reason)
-        import jax
+        return super().prepare(plan)
 
-        x64 = (self.precision or plan.program.device.precision) == "float64"
+
+@JaxBackend.register(OimCell, GaussCell, PbitCell)
+def _kernel(backend: JaxBackend, plan: RunPlan) -> Kernel:
+    """One jitted scan per block; the cell's step rule is chosen at trace time from
+    :func:`_jitted_block`'s table."""
+    import jax
+
+    x64 = (backend.precision or plan.program.device.precision) == "float64"
+    with jax.enable_x64(x64):
+        config, params = _lower(plan, np.float64 if x64 else np.float32, backend.layout)
+    block = _jitted_block()
+
+    def kernel(state, k0, k1, draws):
         with jax.enable_x64(x64):
-            config, params = _lower(plan, np.float64 if x64 else np.float32, self.layout)
-        block = _jitted_block()
-
-        def kernel(state, k0, k1, draws):
-            with jax.enable_x64(x64):
-                if isinstance(draws, CounterKey):
-                    key, draws = jax.random.key(draws.key), None
-                else:
-                    key = None
-                out = block(params, state, k0, key, draws, config=config, length=k1 - k0)
-                state[...] = np.asarray(out, dtype=np.float64)
-        return kernel
+            if isinstance(draws, CounterKey):
+                key, draws = jax.random.key(draws.key), None
+            else:
+                key = None
+            out = block(params, state, k0, key, draws, config=config, length=k1 - k0)
+            state[...] = np.asarray(out, dtype=np.float64)
+    return kernel
 
 
 @dataclass(frozen=True)
 class _Config:
     """Static (trace-time) description of a run; equal configs share one compiled function."""
 
-    cell: str
+    cell: AbstractCell
     heun: bool
     dense: bool
     replicas: int
@@ -120,20 +128,20 @@ def _lower(plan: RunPlan, dtype, layout: str) -> tuple[_Config, dict]:
     J = p.couplings.tocsr()
     as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
     dense = layout == "dense" or (layout == "auto" and (J.nnz > DENSE_FILL * m * m or m <= DENSE_NODES))
-    params = {"h": as_j(p.fields), "poly": as_j(p.poly), "temperature": as_j(plan.temperature),
-              "shil": as_j(plan.shil), "dt": as_j(plan.dt)}
+    params = {"h": as_j(p.fields), "poly": as_j(p.poly), "dt": as_j(plan.dt),
+              **{name: as_j(values) for name, values in plan.schedules.items()}}
     if dense:
         params["J"] = as_j(J.toarray())
     else:
         idx, w = _neighbours(J, m)
         params.update(idx=jnp.asarray(idx), w=as_j(w))
-    if p.cell == "pbit":
-        order = np.argsort(p.colors, kind="stable")
-        classes = [order[p.colors[order] == c] for c in range(int(p.colors.max()) + 1)]
-        width = max(len(c) for c in classes)
-        # (colours, width) node indices padded with m: the scatter drops them, gathers clamp them.
-        params["classes"] = jnp.asarray(np.stack([np.pad(c, (0, width - len(c)), constant_values=m)
-                                                  for c in classes]))
+    # Colour classes, the p-bit sweep's update order.
+    order = np.argsort(p.colors, kind="stable")
+    classes = [order[p.colors[order] == c] for c in range(int(p.colors.max()) + 1)]
+    width = max(len(c) for c in classes)
+    # (colours, width) node indices padded with m: the scatter drops them, gathers clamp them.
+    params["classes"] = jnp.asarray(np.stack([np.pad(c, (0, width - len(c)), constant_values=m)
+                                              for c in classes]))
     config = _Config(p.cell, plan.integrator == "heun", dense, plan.replicas, np.dtype(dtype).name)
     return config, params
 
@@ -155,23 +163,27 @@ def _jitted_block():
             return dot(params["J"], V)
         return jnp.sum(params["w"][..., None] * V[params["idx"]], axis=1)
 
-    def drift(params, cell, x, sh):
-        """Drift of node-major states x (m × replicas)."""
-        if cell == "oim":
-            c, s = jnp.cos(x), jnp.sin(x)
-            sums = couplings(params, jnp.concatenate([c, s], axis=1))  # one product for both sums
-            return s * sums[:, : x.shape[1]] - c * sums[:, x.shape[1]:] - sh * jnp.sin(2 * x)
+    def oim_drift(params, x, k):
+        """OIM drift of node-major phases x (m × replicas)."""
+        c, s = jnp.cos(x), jnp.sin(x)
+        sums = couplings(params, jnp.concatenate([c, s], axis=1))  # one product for both sums
+        return s * sums[:, : x.shape[1]] - c * sums[:, x.shape[1]:] - params["shil"][k] * jnp.sin(2 * x)
+
+    def langevin_drift(params, x, k):
+        """Langevin drift of node-major states x (m × replicas)."""
         c2, c3, c4 = params["poly"].T[..., None]
         return -(params["h"][:, None] + couplings(params, x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
 
-    def sde_step(params, config, x, T, sh, xi):
-        dt = params["dt"]
-        kick = jnp.sqrt(2 * T * dt) * xi
-        f0 = drift(params, config.cell, x, sh)
-        if not config.heun:
-            return x + f0 * dt + kick
-        f1 = drift(params, config.cell, x + f0 * dt + kick, sh)
-        return x + 0.5 * (f0 + f1) * dt + kick
+    def sde_step(drift):
+        def step(params, config, x, k, xi):
+            dt = params["dt"]
+            kick = jnp.sqrt(2 * params["temperature"][k] * dt) * xi
+            f0 = drift(params, x, k)
+            if not config.heun:
+                return x + f0 * dt + kick
+            f1 = drift(params, x + f0 * dt + kick, k)
+            return x + 0.5 * (f0 + f1) * dt + kick
+        return step
 
     def sweep(params, s, T, u):
         m = s.shape[0]
@@ -188,13 +200,21 @@ def _jitted_block():
 
         return jax.lax.scan(colour, s, params["classes"])[0]
 
+    def pbit_step(params, config, x, k, u):
+        T = params["temperature"][k]
+        return jax.vmap(lambda s, v: sweep(params, s, T, v))(x, u)
+
+    # Each cell's step rule and whether it steps node-major arrays (m × replicas: the gathers and
+    # products then read contiguous rows of replicas, and one product serves all of them) or maps
+    # over replicas (the p-bit sweep).
+    rules = {OimCell: (sde_step(oim_drift), True), GaussCell: (sde_step(langevin_drift), True),
+             PbitCell: (pbit_step, False)}
+
     def block(params, state, k0, key, draws, *, config, length):
-        """SDE cells step node-major arrays (m × replicas: the gathers and products then read
-        contiguous rows of replicas, and one product serves all of them); the p-bit sweep maps
-        over replicas."""
         dtype = jnp.dtype(config.dtype)
-        pbit = config.cell == "pbit"
-        if not pbit:
+        step, node_major = rules[type(config.cell)]
+        uniform = config.cell.noise == "uniform"
+        if node_major:
             state = jnp.asarray(state).T
             draws = None if draws is None else jnp.swapaxes(jnp.asarray(draws), 1, 2)
         shape = state.shape
@@ -203,15 +223,12 @@ def _jitted_block():
             k, xi = inputs
             if draws is None:
                 sub = jax.random.fold_in(key, k)
-                xi = (jax.random.uniform(sub, shape, dtype, -1.0, 1.0) if pbit
+                xi = (jax.random.uniform(sub, shape, dtype, -1.0, 1.0) if uniform
                       else jax.random.normal(sub, shape, dtype))
-            T, sh = params["temperature"][k], params["shil"][k]
-            if pbit:
-                return jax.vmap(lambda s, u: sweep(params, s, T, u))(x, xi), None
-            return sde_step(params, config, x, T, sh, xi), None
+            return step(params, config, x, k, xi), None
 
         xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if draws is None else jnp.asarray(draws, dtype))
         out = jax.lax.scan(body, jnp.asarray(state, dtype), xs)[0]
-        return out if pbit else out.T
+        return out.T if node_major else out
 
     return jax.jit(block, static_argnames=("config", "length"))

@@ -9,9 +9,11 @@ import math
 import numpy as np
 
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractEmulator, RunPlan
+from device_models.cells import GaussCell, OimCell, PbitCell
+from runtime.backends.base import AbstractEmulator, Kernel, RunPlan
 
 OIM, LANGEVIN = 0, 1
+DRIFTS = {OimCell: OIM, GaussCell: LANGEVIN}  # the drift a compiled SDE block takes per cell
 
 try:
     import numba
@@ -107,28 +109,43 @@ class NumbaBackend(AbstractEmulator):
     def unavailable_reason(cls) -> str | None:
         return _unavailable()
 
-    def prepare(self, plan: RunPlan):
+    def prepare(self, plan: RunPlan) -> Kernel:
         reason = _unavailable()
         if reason:
             raise BackendError(reason)
-        p = plan.program
-        J = p.couplings.tocsr()
-        csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float64))
-        h = np.ascontiguousarray(p.fields, dtype=np.float64)
-        temperature = np.ascontiguousarray(plan.temperature, dtype=np.float64)
-        per_step = plan.replicas * (J.nnz + J.shape[0])
+        return super().prepare(plan)
 
-        def threaded(k0, k1):
-            return (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
 
-        if p.cell == "pbit":
-            # Nodes sorted by colour: a sweep visits each (internally uncoupled) class in turn.
-            order = np.argsort(p.colors, kind="stable").astype(np.int64)
-            return lambda state, k0, k1, draws: PBIT_BLOCK[threaded(k0, k1)](
-                state, k0, k1, draws, *csr, h, order, temperature)
-        cell = OIM if p.cell == "oim" else LANGEVIN
-        poly = np.ascontiguousarray(p.poly, dtype=np.float64)
-        shil = np.ascontiguousarray(plan.shil, dtype=np.float64)
-        heun = plan.integrator == "heun"
-        return lambda state, k0, k1, draws: SDE_BLOCK[threaded(k0, k1)](
-            cell, state, k0, k1, draws, *csr, h, poly, temperature, shil, plan.dt, heun)
+def _arrays(plan: RunPlan) -> tuple[tuple, np.ndarray, np.ndarray, int]:
+    """CSR couplings (int64 indptr and indices, float64 data), fields, temperatures and the work
+    of one step (replicas × (nnz + m))."""
+    p = plan.program
+    J = p.couplings.tocsr()
+    csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float64))
+    h = np.ascontiguousarray(p.fields, dtype=np.float64)
+    temperature = np.ascontiguousarray(plan.temperature, dtype=np.float64)
+    return csr, h, temperature, plan.replicas * (J.nnz + J.shape[0])
+
+
+def _threaded(plan: RunPlan, per_step: int, k0: int, k1: int) -> bool:
+    return (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
+
+
+@NumbaBackend.register(PbitCell)
+def _pbit(backend: NumbaBackend, plan: RunPlan) -> Kernel:
+    csr, h, temperature, per_step = _arrays(plan)
+    # Nodes sorted by colour: a sweep visits each (internally uncoupled) class in turn.
+    order = np.argsort(plan.program.colors, kind="stable").astype(np.int64)
+    return lambda state, k0, k1, draws: PBIT_BLOCK[_threaded(plan, per_step, k0, k1)](
+        state, k0, k1, draws, *csr, h, order, temperature)
+
+
+@NumbaBackend.register(OimCell, GaussCell)
+def _sde(backend: NumbaBackend, plan: RunPlan) -> Kernel:
+    csr, h, temperature, per_step = _arrays(plan)
+    cell = DRIFTS[type(plan.cell)]
+    poly = np.ascontiguousarray(plan.program.poly, dtype=np.float64)
+    shil = np.ascontiguousarray(plan.schedules.get("shil", np.zeros(plan.steps)), dtype=np.float64)
+    heun = plan.integrator == "heun"
+    return lambda state, k0, k1, draws: SDE_BLOCK[_threaded(plan, per_step, k0, k1)](
+        cell, state, k0, k1, draws, *csr, h, poly, temperature, shil, plan.dt, heun)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from runtime.backends.base import AbstractEmulator, RunPlan
+from device_models.cells import GaussCell, OimCell, PbitCell
+from runtime.backends.base import AbstractEmulator, Kernel, RunPlan
 
 
 def oim_drift(phi: np.ndarray, J, shil: float) -> np.ndarray:
@@ -34,37 +35,46 @@ class NumpyBackend(AbstractEmulator):
 
     name = "numpy"
 
-    def prepare(self, plan: RunPlan):
-        p = plan.program
-        J = p.couplings
-        if p.cell == "pbit":
-            classes = [np.flatnonzero(p.colors == c) for c in range(int(p.colors.max()) + 1)]
-            rows = [J[idx] for idx in classes]
 
-            def pbit(state, k0, k1, draws):
-                for k in range(k0, k1):
-                    T = plan.temperature[k]
-                    for idx, Jrows in zip(classes, rows):
-                        I = -(p.fields[idx] + (Jrows @ state.T).T)
-                        a = np.tanh(I / T) if T > 0 else np.sign(I)
-                        state[:, idx] = np.where(a > draws[k - k0][:, idx], 1.0, -1.0)
-            return pbit
+@NumpyBackend.register(PbitCell)
+def _pbit(backend: NumpyBackend, plan: RunPlan) -> Kernel:
+    p = plan.program
+    classes = [np.flatnonzero(p.colors == c) for c in range(int(p.colors.max()) + 1)]
+    rows = [p.couplings[idx] for idx in classes]
 
-        if p.cell == "oim":
-            def drift(x, k):
-                return oim_drift(x, J, plan.shil[k])
-        else:
-            def drift(x, k):
-                return langevin_drift(x, J, p.fields, p.poly)
-        dt, heun = plan.dt, plan.integrator == "heun"
+    def pbit(state, k0, k1, draws):
+        for k in range(k0, k1):
+            T = plan.temperature[k]
+            for idx, Jrows in zip(classes, rows):
+                I = -(p.fields[idx] + (Jrows @ state.T).T)
+                a = np.tanh(I / T) if T > 0 else np.sign(I)
+                state[:, idx] = np.where(a > draws[k - k0][:, idx], 1.0, -1.0)
+    return pbit
 
-        def sde(state, k0, k1, draws):
-            for k in range(k0, k1):
-                kick = np.sqrt(2 * plan.temperature[k] * dt) * draws[k - k0]
-                f0 = drift(state, k)
-                if heun:
-                    f1 = drift(state + f0 * dt + kick, k)
-                    state += 0.5 * (f0 + f1) * dt + kick
-                else:
-                    state += f0 * dt + kick
-        return sde
+
+@NumpyBackend.register(OimCell)
+def _oim(backend: NumpyBackend, plan: RunPlan) -> Kernel:
+    J, shil = plan.program.couplings, plan.schedules["shil"]
+    return _sde(plan, lambda x, k: oim_drift(x, J, shil[k]))
+
+
+@NumpyBackend.register(GaussCell)
+def _gauss(backend: NumpyBackend, plan: RunPlan) -> Kernel:
+    p = plan.program
+    return _sde(plan, lambda x, k: langevin_drift(x, p.couplings, p.fields, p.poly))
+
+
+def _sde(plan: RunPlan, drift) -> Kernel:
+    """Stochastic Heun or Euler–Maruyama steps of ``drift(x, k)`` with kicks √(2T(k)dt)·ξ."""
+    dt, heun = plan.dt, plan.integrator == "heun"
+
+    def sde(state, k0, k1, draws):
+        for k in range(k0, k1):
+            kick = np.sqrt(2 * plan.temperature[k] * dt) * draws[k - k0]
+            f0 = drift(state, k)
+            if heun:
+                f1 = drift(state + f0 * dt + kick, k)
+                state += 0.5 * (f0 + f1) * dt + kick
+            else:
+                state += f0 * dt + kick
+    return sde

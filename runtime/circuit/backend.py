@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from compiler.netlist import Circuit, CircuitOptions
+from compiler.netlist import Circuit, CircuitOptions, circuit_cells
 from device_models.errors import BackendError
 from runtime.backends.base import AbstractBackend, RunPlan, Trajectory
 from runtime.circuit import c_kernel
@@ -65,7 +65,10 @@ class CircuitBackend(AbstractBackend):
     """
 
     name = "circuit"
-    cells = frozenset({"oim", "gauss"})
+
+    @classmethod
+    def cells(cls) -> frozenset[str]:
+        return circuit_cells()
 
     def __init__(self, engine: str = "auto", substeps: int = 1, **circuit):
         if engine == "auto":

@@ -41,8 +41,8 @@ class CircuitRun:
 
     @classmethod
     def of(cls, plan: RunPlan, options: CircuitOptions) -> "CircuitRun":
-        lowered = lower(plan.program, steps=plan.steps, dt=plan.dt, temperature=plan.temperature,
-                        shil=plan.shil, init=plan.init[0], options=options)
+        lowered = lower(plan.program, steps=plan.steps, dt=plan.dt, schedules=plan.schedules,
+                        init=plan.init[0], options=options)
         circuit, sub = lowered.circuit, lowered.substeps
         circuits = [with_initial_state(plan.program, circuit, x) for x in plan.init]
         every = plan.record_every or plan.steps

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compiler.netlist import CircuitOptions, SpiceOptions
+from compiler.netlist import CircuitOptions, SpiceOptions, circuit_cells
 from device_models.errors import BackendError, SpiceError
 from runtime.backends.base import AbstractBackend, RunPlan, Trajectory
 from runtime.circuit.backend import draw_noise
@@ -49,7 +49,10 @@ class SpiceBackend(AbstractBackend):
     """
 
     name = "spice"
-    cells = frozenset({"oim", "gauss"})
+
+    @classmethod
+    def cells(cls) -> frozenset[str]:
+        return circuit_cells()
 
     def __init__(self, runner: str = "subprocess", ngspice: str = "ngspice", workdir: str | None = None,
                  keep_netlist: bool = False, reltol: float = 1e-4, max_step_divisor: int = 1,

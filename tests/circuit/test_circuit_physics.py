@@ -90,7 +90,7 @@ def test_injected_noise_arrives_in_ngspice(tmp_path):
 def oim_circuit():
     program = sdk.compile(four_cell_ising(), OIM8)
     steps, dt = 40, 0.1   # 4 time units = 20 periods at 5 periods per time unit
-    low = lower(program, steps=steps, dt=dt, temperature=np.zeros(steps), shil=np.full(steps, 0.5),
+    low = lower(program, steps=steps, dt=dt, schedules={"temperature": np.zeros(steps), "shil": np.full(steps, 0.5)},
                 init=np.array([0.1, 1.0, 2.5, -2.0]),
                 options=CircuitOptions(steps_per_period=500, periods_per_time_unit=5))
     return low.circuit
@@ -107,7 +107,7 @@ def test_engines_agree(request, case, engine):
         c = request.getfixturevalue("oim_circuit")
     else:
         program = sdk.compile(sdk.GaussianModel(A4, b=[0.5, 0.0, -0.3, 0.2]), GAUSS8L, quantize=False)
-        c = lower(program, steps=500, dt=0.1, temperature=np.ones(500), shil=np.zeros(500), init=np.ones(4),
+        c = lower(program, steps=500, dt=0.1, schedules={"temperature": np.ones(500), "shil": np.zeros(500)}, init=np.ones(4),
                   options=CircuitOptions(gauss_design=case)).circuit
     noise = draw_noise(c, SeededNoise(2), 2) * 30
     v0, i0, record = np.stack([c.v0, -c.v0]), np.stack([c.i0, c.i0]), np.array([0, c.steps // 2, c.steps])
@@ -194,7 +194,7 @@ def test_gauss_underdamped_equipartition(which):
     T = program.default_temperature / program.scale
     A_dev = program.couplings.toarray() + np.diag(2 * program.poly[:, 0])
     steps, dt = 120_000, 0.1
-    c = lower(program, steps=steps, dt=dt, temperature=np.full(steps, T), shil=np.zeros(steps), init=np.zeros(4),
+    c = lower(program, steps=steps, dt=dt, schedules={"temperature": np.full(steps, T), "shil": np.zeros(steps)}, init=np.zeros(4),
               options=CircuitOptions(gauss_design="PL")).circuit
     v, i = simulate(which, c, draw_noise(c, SeededNoise(1), 1)[:, 0], np.arange(100, steps + 1))
     V0, kT = c.probe_scale, T * GAUSS8L.components["capacitance"] * c.probe_scale**2

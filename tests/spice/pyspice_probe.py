@@ -39,7 +39,7 @@ def memory(runs: int) -> list[float]:
     """VmRSS after each of ``runs`` runs (10 periods, 2500 samples, 36 noise sources)."""
     program = sdk.compile(four_cell_ising(), OIM8)
     steps = 20
-    low = lower(program, steps=steps, dt=0.1, temperature=np.full(steps, 0.01), shil=np.full(steps, 0.5),
+    low = lower(program, steps=steps, dt=0.1, schedules={"temperature": np.full(steps, 0.01), "shil": np.full(steps, 0.5)},
                 init=np.array([0.1, 1.0, 2.5, -2.0]),
                 options=CircuitOptions(steps_per_period=250, periods_per_time_unit=5))
     c = low.circuit

@@ -30,14 +30,14 @@ GOLDEN = Path(__file__).with_name("golden")
 def oim_netlist(model, device=OIM8, steps=4, seed=0) -> Netlist:
     program = sdk.compile(model, device)
     m = program.num_nodes
-    low = lower(program, steps=steps, dt=0.1, temperature=np.full(steps, 0.01), shil=np.linspace(0, 1, steps),
+    low = lower(program, steps=steps, dt=0.1, schedules={"temperature": np.full(steps, 0.01), "shil": np.linspace(0, 1, steps)},
                 init=np.linspace(0, 3, m), options=CircuitOptions(steps_per_period=16, periods_per_time_unit=2))
     return write_netlist(low.circuit, draw_noise(low.circuit, SeededNoise(seed), 1)[:, 0])
 
 
 def gauss_netlist(design: str, device="gauss8") -> Netlist:
     program = sdk.compile(sdk.GaussianModel(A4[:2, :2], b=[0.5, -0.25]), device, quantize=False)
-    low = lower(program, steps=2, dt=0.05, temperature=np.ones(2), shil=np.zeros(2), init=np.zeros(2),
+    low = lower(program, steps=2, dt=0.05, schedules={"temperature": np.ones(2), "shil": np.zeros(2)}, init=np.zeros(2),
                 options=CircuitOptions(gauss_design=design))
     return write_netlist(low.circuit, draw_noise(low.circuit, SeededNoise(0), 1)[:, 0])
 

@@ -77,6 +77,11 @@ class Schedule:
             raise ScheduleError(f"until must be in (0, 1], got {until!r}")
         return cls(kind, float(start), float(stop), float(until))
 
+    def scaled(self, factor: float) -> "Schedule":
+        """The same schedule with every value multiplied by ``factor`` (e.g. model → device units)."""
+        return Schedule(self.kind, self.start * factor, self.stop * factor, self.until,
+                        tuple(v * factor for v in self.values), self.knots)
+
     def sample(self, steps: int) -> np.ndarray:
         """The value used at each of ``steps`` steps, shape (steps,)."""
         u = np.arange(steps) / max(steps, 1)
