@@ -9,6 +9,7 @@ from __future__ import annotations
 from device_models.cells.base import (K_BOLTZMANN, MODES, AbstractCell, AbstractSpinCell, CellPhysics, Component,
                                       Preset, Programmed, coupling_scale, flip_costs, spectral_norm)
 from device_models.cells.gauss import GaussCell
+from device_models.cells.kpo import KpoCell
 from device_models.cells.oim import OimCell, read_spins
 from device_models.cells.pbit import PbitCell, anneal_range, pbit_anneal
 from device_models.errors import DeviceSpecError
@@ -35,7 +36,7 @@ def cell_for(name) -> AbstractCell:
         raise DeviceSpecError(f"cell must be one of {sorted(CELLS)}, got {name!r}") from None
 
 
-for _cell in (OimCell(), PbitCell(), GaussCell()):
+for _cell in (OimCell(), PbitCell(), GaussCell(), KpoCell()):
     register_cell(_cell)
 
 __all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "Component", "Preset", "Programmed", "MODES",
