@@ -1,6 +1,6 @@
 """SONQ compiler: energy models, IR, lowering passes, the Program artifact."""
 
-from compiler.compile import compile
+from compiler.compile import compile, reprogram
 from compiler.ir import EnergyIR
 from compiler.models.base import AbstractEnergyModel
 from compiler.models.gaussian import GaussianModel
@@ -9,5 +9,5 @@ from compiler.models.langevin import LangevinModel
 from compiler.program import Program
 from compiler.report import CompileReport
 
-__all__ = ["compile", "EnergyIR", "AbstractEnergyModel", "GaussianModel", "QUBO", "IsingModel",
+__all__ = ["compile", "reprogram", "EnergyIR", "AbstractEnergyModel", "GaussianModel", "QUBO", "IsingModel",
            "MaxCutModel", "maxcut", "LangevinModel", "Program", "CompileReport"]

@@ -26,7 +26,11 @@ class CompileReport:
         clipped: pairs (i, j) (variable indices, i < j; ``-1`` is the reference oscillator)
             raised to the smallest programmable conductance g_min.
         dropped: pairs whose coupling quantized to zero and was not mapped.
-        mismatch: relative σ applied to every programmed conductance, and its seed.
+        mismatch: relative σ applied to every programmed conductance, and its seed (the chip
+            instance; drawn fresh and recorded when the compile was not given one).
+        quantized: whether conductances were snapped to the DAC grid.
+        saturated: values beyond full scale clipped to it (only when reprogramming at a fixed
+            device unit, :func:`compiler.compile.reprogram`).
         warnings: plain-language notes (e.g. loading close to the tank's limit).
     """
 
@@ -44,6 +48,8 @@ class CompileReport:
     dropped: list = field(default_factory=list)
     mismatch: float = 0.0
     mismatch_seed: int | None = None
+    quantized: bool = True
+    saturated: int = 0
     warnings: list = field(default_factory=list)
 
     def to_dict(self) -> dict:

@@ -10,7 +10,7 @@ Typical use::
 """
 
 from compiler import (QUBO, AbstractEnergyModel, CompileReport, EnergyIR, GaussianModel, IsingModel,
-                      LangevinModel, MaxCutModel, Program, compile, maxcut)
+                      LangevinModel, MaxCutModel, Program, compile, maxcut, reprogram)
 from device_models.errors import (AsymmetricCouplingError, BackendError, CapacityError, CompileError,
                                   DeviceSpecError, ModelError, NonFiniteError, NotPositiveDefiniteError,
                                   ProgramFormatError, SonqError, SpiceError, TopologyError, UnknownDeviceError)
@@ -29,7 +29,7 @@ from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
 __version__ = "0.1.0"
 
 __all__ = [
-    "compile", "run", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
+    "compile", "reprogram", "run", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
     "AbstractEnergyModel", "IsingModel", "QUBO", "MaxCutModel", "maxcut", "GaussianModel", "LangevinModel",
     "DeviceSpec", "list_devices", "load_device", "available_backends",
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",

@@ -23,10 +23,13 @@ class Scaled:
     poly: np.ndarray
     scale: float
     reference: bool
+    saturated: int = 0
 
 
-def scale(ir: EnergyIR, cell: AbstractCell) -> Scaled:
-    """Divide the energy by its largest conductance-mapped coefficient.
+def scale(ir: EnergyIR, cell: AbstractCell, unit: float | None = None) -> Scaled:
+    """Divide the energy by its largest conductance-mapped coefficient, or by ``unit`` (model
+    energy per device unit) when given, clipping conductance-mapped values beyond full scale (±1)
+    and counting them in ``saturated``.
 
     On cells with ``reference_fields`` (``oim``) the fields become couplings to a trailing
     reference node (``J_0i = h_i``, read out as ``s_i·s_0``), so they count as couplings.  The
@@ -46,5 +49,16 @@ def scale(ir: EnergyIR, cell: AbstractCell) -> Scaled:
     if "quadratic" in cell.conductance_terms:
         mapped.append(np.abs(2 * poly[:, 0]))
     largest = max((float(m.max()) for m in mapped if m.size), default=0.0)
-    s = largest if largest > 0 else 1.0
-    return Scaled(sp.csr_matrix(J / s), h / s, poly / s, s, reference)
+    if unit is None:
+        s = largest if largest > 0 else 1.0
+        return Scaled(sp.csr_matrix(J / s), h / s, poly / s, s, reference)
+    J, h, poly = sp.csr_matrix(J / unit), h / unit, poly / unit
+    saturated = int(np.sum(np.abs(J.data) > 1)) // 2
+    J.data = np.clip(J.data, -1.0, 1.0)
+    if "fields" in cell.conductance_terms:
+        saturated += int(np.sum(np.abs(h) > 1))
+        h = np.clip(h, -1.0, 1.0)
+    if "quadratic" in cell.conductance_terms:
+        saturated += int(np.sum(np.abs(2 * poly[:, 0]) > 1))
+        poly[:, 0] = np.clip(poly[:, 0], -0.5, 0.5)
+    return Scaled(J, h, poly, float(unit), reference, saturated)
