@@ -10,6 +10,7 @@ from device_models.cells.base import (K_BOLTZMANN, MODES, AbstractCell, Abstract
                                       Preset, Programmed, coupling_scale, flip_costs, spectral_norm)
 from device_models.cells.gauss import GaussCell
 from device_models.cells.kpo import KpoCell
+from device_models.cells.cim import CimCell
 from device_models.cells.oim import OimCell, read_spins
 from device_models.cells.pbit import PbitCell, anneal_range, pbit_anneal
 from device_models.errors import DeviceSpecError
@@ -36,7 +37,7 @@ def cell_for(name) -> AbstractCell:
         raise DeviceSpecError(f"cell must be one of {sorted(CELLS)}, got {name!r}") from None
 
 
-for _cell in (OimCell(), PbitCell(), GaussCell(), KpoCell()):
+for _cell in (OimCell(), PbitCell(), GaussCell(), KpoCell(), CimCell()):
     register_cell(_cell)
 
 __all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "Component", "Preset", "Programmed", "MODES",

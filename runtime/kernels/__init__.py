@@ -5,3 +5,5 @@ that cell's kernel factory for every emulator (``@NumpyBackend.register(KpoCell)
 cell's kernels are one module here plus its import below (and, for the C backend, a
 ``csrc/sonq_<cell>.c``/``.h`` pair, which the build picks up by name).
 """
+
+from runtime.kernels import cim  # noqa: F401
