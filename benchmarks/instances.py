@@ -45,6 +45,20 @@ def torus_langevin(rows: int = 128, cols: int = 64, coupling: float = -0.2) -> s
     return sdk.LangevinModel(quartic=0.25, quadratic=-0.5, J=J + J.T, n=n)
 
 
+def regular3(n: int = 2000, seed: int = 3) -> sdk.MaxCutModel:
+    """Unweighted MaxCut on a random 3-regular graph (networkx, seeded)."""
+    import networkx as nx
+
+    return sdk.maxcut(nx.random_regular_graph(3, n, seed=seed))
+
+
+def sparse_pm1(n: int = 800, degree: float = 6.0, seed: int = 4) -> sdk.IsingModel:
+    """±1 spin glass on an Erdős–Rényi graph of mean degree ``degree`` (seeded), no fields."""
+    r = np.random.default_rng(seed)
+    mask = np.triu(r.random((n, n)) < degree / (n - 1), 1)
+    return sdk.IsingModel(np.zeros(n), mask * r.choice([-1.0, 1.0], (n, n)))
+
+
 def gset(name: str) -> sdk.MaxCutModel:
     return sdk.read_gset(GSET / f"{name}.txt")
 
