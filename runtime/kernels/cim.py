@@ -17,6 +17,7 @@ trajectory to rounding.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -97,3 +98,186 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
             x[...] = xn
             e[...] = np.minimum(en, E_MAX)
     return cim
+
+
+def _block(rule, state, k0, k1, draws, indptr, indices, data, temperature, params, aux, dt):
+    """Steps k0..k1−1 of every replica (rows of state), the NumPy reference's operations in its
+    order; params (10, steps) holds the schedules of PARAMS, aux (4, R) CAC's a, β, H_opt, t_c."""
+    R, width = state.shape
+    m = width // 2
+    for r in prange(R):
+        x = state[r, :m]
+        e = state[r, m:]
+        s = np.empty(m)
+        xn = np.empty(m)
+        for k in range(k0, k1):
+            for i in range(m):
+                s[i] = 1.0 if x[i] > 0 else -1.0
+            sjs = 0.0
+            pump, eps = params[0, k], params[1, k] if rule == AHC else params[4, k]
+            amp = math.sqrt(2.0 * temperature[k] * dt)
+            for i in range(m):
+                js = 0.0
+                jx = 0.0
+                for p in range(indptr[i], indptr[i + 1]):
+                    js += data[p] * s[indices[p]]
+                    jx += data[p] * x[indices[p]]
+                sjs += s[i] * js
+                xi = x[i]
+                v = xi + dt * (xi * ((pump - 1) - xi * xi))
+                v = v - dt * eps * (jx * e[i])
+                xn[i] = v + amp * draws[k - k0, r, i]
+            if rule == AHC:
+                a = params[3, k] - eps * sjs / m
+                beta = params[2, k]
+                for i in range(m):
+                    x2 = xn[i] * xn[i]
+                    en = e[i] + dt * (-beta * (x2 - a) * e[i])
+                    e[i] = en if en < E_MAX else E_MAX
+            else:
+                a = aux[0, r]
+                beta = aux[1, r]
+                for i in range(m):
+                    x2 = xn[i] * xn[i]
+                    en = e[i] + (-beta * (x2 - a) * e[i]) * dt
+                    e[i] = en if en < E_MAX else E_MAX
+                H = 0.5 * sjs
+                aux[1, r] = beta + params[6, k] * dt
+                aux[0, r] = params[5, k] + params[7, k] * math.tanh(params[8, k] * (H - aux[2, r]))
+                if aux[3, r] < k - params[9, k] / dt:
+                    aux[1, r] = 0.0
+                    aux[3, r] = k
+                if H < aux[2, r]:
+                    aux[3, r] = k
+                    aux[2, r] = H
+            for i in range(m):
+                x[i] = xn[i]
+
+
+try:
+    import numba
+    from numba import njit, prange
+except ImportError:  # pragma: no cover - numba is a core dependency
+    numba = None
+    prange = range
+
+if numba is not None:
+    BLOCK = {False: njit(cache=True)(_block), True: njit(cache=True, parallel=True)(_block)}
+
+PARALLEL_WORK = 200_000  # replica-steps × (nnz + m) per block before Numba's threads are used
+
+
+def _params(plan: RunPlan) -> tuple[np.ndarray, np.ndarray]:
+    sc = _schedules(plan)
+    return sc["temperature"], np.ascontiguousarray(np.stack([sc[name] for name in PARAMS]))
+
+
+@NumbaBackend.register(CimCell)
+def _numba(backend: NumbaBackend, plan: RunPlan) -> Kernel:
+    J = plan.program.couplings.tocsr()
+    csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float64))
+    temperature, params = _params(plan)
+    aux = np.ascontiguousarray(np.stack(_CacState(plan).arrays()))
+    rule, per_step = RULES[plan.integrator], plan.replicas * (J.nnz + J.shape[0])
+
+    def cim(state, k0, k1, draws):
+        threaded = (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
+        BLOCK[threaded](rule, state, k0, k1, np.ascontiguousarray(draws, dtype=np.float64), *csr, temperature,
+                        params, aux, plan.dt)
+    return cim
+
+
+@JaxBackend.register(CimCell)
+def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
+    """A jitted ``lax.scan`` over the block's steps on node-major arrays (m × replicas: one coupling
+    product serves every replica, and the spins' product rides along with the amplitudes');
+    couplings dense, or gathered from padded neighbour lists.  CAC's per-replica values are the
+    scan's carry too, and come back to the kernel after every block."""
+    import jax
+    import jax.numpy as jnp
+
+    from runtime.backends.jax_backend import DENSE_FILL, DENSE_NODES, _neighbours
+
+    x64 = (backend.precision or plan.program.device.precision) == "float64"
+    dtype = np.float64 if x64 else np.float32
+    p = plan.program
+    m = p.num_nodes
+    J = p.couplings.tocsr()
+    temperature, params = _params(plan)
+    dense = backend.layout == "dense" or (backend.layout == "auto" and (J.nnz > DENSE_FILL * m * m or m <= DENSE_NODES))
+    aux = np.stack(_CacState(plan).arrays())
+    with jax.enable_x64(x64):
+        as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
+        arrays = {"temperature": as_j(temperature), "params": as_j(params), "dt": as_j(plan.dt)}
+        if dense:
+            arrays["J"] = as_j(J.toarray())
+        else:
+            idx, w = _neighbours(J, m)
+            arrays.update(idx=jnp.asarray(idx), w=as_j(w))
+    block = _jax_block()
+    config = (RULES[plan.integrator], np.dtype(dtype).name)
+
+    def cim(state, k0, k1, draws):
+        with jax.enable_x64(x64):
+            key = jax.random.key(draws.key) if isinstance(draws, CounterKey) else None
+            tape = None if key is not None else jnp.asarray(np.swapaxes(draws, 1, 2), dtype=dtype)
+            out, carried = block(arrays, jnp.asarray(state.T, dtype=dtype), jnp.asarray(aux, dtype=dtype), k0, key,
+                                 tape, config=config, length=k1 - k0)
+            state[...] = np.asarray(out, dtype=np.float64).T
+            aux[...] = np.asarray(carried, dtype=np.float64)
+    return cim
+
+
+@functools.cache
+def _jax_block():
+    """``block(arrays, s, aux, k0, key, tape, *, config, length) → (s, aux)``: steps k0..k0+length−1
+    of the node-major state s (2m × replicas) and CAC's values aux (4 × replicas), jitted once per
+    (config, length, shapes)."""
+    import jax
+    import jax.numpy as jnp
+
+    dot = functools.partial(jnp.matmul, precision=jax.lax.Precision.HIGHEST)
+
+    def couplings(arrays, f):
+        if "J" in arrays:
+            return dot(arrays["J"], f)
+        return jnp.sum(arrays["w"][..., None] * f[arrays["idx"]], axis=1)
+
+    def block(arrays, s, aux, k0, key, tape, *, config, length):
+        rule, dtype = config[0], jnp.dtype(config[1])
+        m, R = s.shape[0] // 2, s.shape[1]
+        dt, P = arrays["dt"], arrays["params"]
+
+        def body(carry, inputs):
+            x, e, (a, beta, h_opt, t_c) = carry
+            k, xi = inputs
+            if tape is None:
+                xi = jax.random.normal(jax.random.fold_in(key, k), x.shape, dtype)
+            sp = jnp.where(x > 0, 1.0, -1.0).astype(dtype)
+            both = couplings(arrays, jnp.concatenate([x, sp], axis=1))
+            Jx, Js = both[:, :R], both[:, R:]
+            sjs = jnp.sum(sp * Js, axis=0)
+            eps = P[1, k] if rule == AHC else P[4, k]
+            xn = x + dt * (x * ((P[0, k] - 1) - x * x))
+            xn = xn - dt * eps * (Jx * e)
+            xn = xn + jnp.sqrt(2 * arrays["temperature"][k] * dt) * xi
+            x2 = xn * xn
+            if rule == AHC:
+                target = P[3, k] - eps * sjs / m
+                en = e + dt * (-P[2, k] * (x2 - target) * e)
+            else:
+                en = e + (-beta * (x2 - a) * e) * dt
+                H = 0.5 * sjs
+                beta = beta + P[6, k] * dt
+                a = P[5, k] + P[7, k] * jnp.tanh(P[8, k] * (H - h_opt))
+                reset = t_c < k - P[9, k] / dt
+                beta = jnp.where(reset, 0.0, beta)
+                t_c = jnp.where(reset | (H < h_opt), k.astype(dtype), t_c)
+                h_opt = jnp.minimum(h_opt, H)
+            return (xn, jnp.minimum(en, E_MAX), (a, beta, h_opt, t_c)), None
+
+        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape)
+        x, e, carried = jax.lax.scan(body, (s[:m], s[m:], tuple(aux)), xs)[0]
+        return jnp.concatenate([x, e], axis=0), jnp.stack(carried)
+
+    return jax.jit(block, static_argnames=("config", "length"))
