@@ -6,4 +6,5 @@ cell's kernels are one module here plus its import below (and, for the C backend
 ``csrc/sonq_<cell>.c``/``.h`` pair, which the build picks up by name).
 """
 
+from runtime.kernels import kpo  # noqa: F401
 from runtime.kernels import cim  # noqa: F401
