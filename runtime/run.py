@@ -48,8 +48,10 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
             temperature is given) or ``"sample"`` (the accurate step rule at the device's thermal
             temperature or ``temperature``: the default otherwise).  Presets: ``docs/protocols.md``.
         integrator: the step rule, one of ``program.cell.integrators``; default the protocol's.
-        seed: non-negative integer seeding initial states and noise: the same seed gives the same
-            samples on a backend.
+        seed: non-negative integer seeding initial states and noise.  The same seed gives the same
+            samples on the same generator (``info["generator"]``): under ``backend="auto"`` that is
+            the driver's NumPy stream whichever backend is picked (spins identical on numpy, numba
+            and c; real values equal to rounding); ``backend="c"`` or ``"jax"`` use their own.
         record_every: record states and energies every this many steps (0: none).
         burn_in: with ``record_every``, return every recorded state after this many steps as a
             sample (pooled over replicas) instead of only the final states.
@@ -90,7 +92,7 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     cell = program.cell
     info = {"backend": impl.name, "cell": cell.name, "device": program.device.name, "protocol": mode,
             "steps": plan.steps, "dt": plan.dt, "integrator": plan.integrator, "seed": seed,
-            "num_reads": num_reads, "wall_time": wall,
+            "num_reads": num_reads, "wall_time": wall, "generator": _generator(impl, noise),
             "chip_time": cell.chip_time(plan.steps, plan.dt, program.physics) + program.physics.readout_time,
             "readout_time": program.physics.readout_time,
             "temperature_start": float(plan.temperature[0]) * program.scale,
@@ -103,6 +105,16 @@ def stable_dt(program: Program, schedules: Mapping | None = None) -> float:
     ``schedules`` (device units) overriding them: the ``dt`` a ``"sample"`` run takes by default."""
     preset = program.cell.presets(program)["sample"]
     return program.cell.stable_dt(program, _schedules(program, preset, None, schedules))
+
+
+def _generator(impl, noise) -> str:
+    """Which generator made the run's random numbers (results record it: a seed reproduces a run
+    only with the same generator)."""
+    if noise is not None:
+        return f"the caller's {type(noise).__name__}"
+    if getattr(impl, "rng", "tape") == "internal":
+        return f"{impl.name} backend's own counter-based generator, keyed from the seed"
+    return "NumPy PCG64 from the seed (the driver's SeededNoise)"
 
 
 def _integer(name: str, value, minimum: int) -> int:

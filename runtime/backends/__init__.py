@@ -2,7 +2,10 @@
 
 Backends are named in :data:`BACKEND_PATHS` and imported on first use, so optional ones (ngspice,
 JAX, the C extension) cost nothing until asked for.  ``backend="auto"`` picks the first available
-of :data:`AUTO_ORDER`; the environment variable ``SONQ_BACKEND`` overrides that choice.
+of :data:`AUTO_ORDER`; the environment variable ``SONQ_BACKEND`` overrides that choice.  Under
+``"auto"`` a backend with its own generator (C) consumes the driver's seeded NumPy stream
+(``rng="tape"``) unless told otherwise, so a seed gives the same samples whichever backend is
+installed; ask for ``backend="c"`` (its counter-based Philox generator) for the fastest runs.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import os
 
 from device_models.cells import AbstractCell, cell_for
 from device_models.errors import BackendError
-from runtime.backends.base import AbstractBackend, AbstractEmulator, Kernel, RunPlan, Trajectory
+from runtime.backends.base import (AbstractBackend, AbstractEmulator, AbstractKeyedEmulator, Kernel, RunPlan,
+                                   Trajectory)
 
 log = logging.getLogger("sonq.runtime")
 
@@ -63,34 +67,37 @@ def available_backends() -> dict[str, str | None]:
 
 def get_backend(name: str, cell: "AbstractCell | str", **options) -> AbstractBackend:
     """Instantiate a backend by name (or ``"auto"``) for a cell (or a cell's name), passing
-    ``options`` on.
+    ``options`` on.  ``"auto"`` (and ``SONQ_BACKEND`` behind it) asks keyed backends for the
+    driver's seeded stream (``rng="tape"``) unless ``options`` say otherwise, so that a seed gives
+    the same samples whichever backend it lands on.
 
     Raises:
         BackendError: unknown name, a backend that cannot run here, or one without this cell type.
     """
     cell = cell_for(cell)
-    if name == "auto":
-        forced = os.environ.get("SONQ_BACKEND")
-        if forced:
-            return get_backend(forced, cell, **options)
-        for candidate in AUTO_ORDER:
-            try:
-                cls = backend_class(candidate)
-            except BackendError as exc:
-                log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate, exc)
-                continue
-            reason = cls.unavailable_reason()
-            if reason is None and cell.name in cls.cells():
-                return cls(**options)
-            log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate,
-                     reason or f"no {cell.name!r} cells")
-        raise BackendError(f"no backend can run {cell.name!r} cells here")
+    if name != "auto":
+        return _instantiate(name, cell, options)
+    portable = {"rng": "tape", **options}
+    forced = os.environ.get("SONQ_BACKEND")
+    if forced:
+        return _instantiate(forced, cell, portable)
+    for candidate in AUTO_ORDER:
+        try:
+            return _instantiate(candidate, cell, portable)
+        except BackendError as exc:
+            log.info("backend %r skipped: %s (set SONQ_BACKEND to choose one)", candidate, exc)
+    raise BackendError(f"no backend can run {cell.name!r} cells here")
+
+
+def _instantiate(name: str, cell: AbstractCell, options: dict) -> AbstractBackend:
     cls = backend_class(name)
     reason = cls.unavailable_reason()
     if reason:
         raise BackendError(f"backend {name!r} is unavailable: {reason}")
     if cell.name not in cls.cells():
         raise BackendError(f"backend {name!r} does not run {cell.name!r} cells (it runs {sorted(cls.cells())})")
+    if "rng" in options and not issubclass(cls, AbstractKeyedEmulator) and options["rng"] == "tape":
+        options = {k: v for k, v in options.items() if k != "rng"}  # it consumes the driver's stream anyway
     return cls(**options)
 
 
