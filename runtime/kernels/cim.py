@@ -23,7 +23,6 @@ import math
 import numpy as np
 
 from device_models.cells.cim import E_MAX, CimCell
-from device_models.errors import BackendError
 from runtime.backends.base import CounterKey, Kernel, RunPlan
 from runtime.backends.jax_backend import JaxBackend
 from runtime.backends.numba_backend import NumbaBackend
@@ -281,3 +280,36 @@ def _jax_block():
         return jnp.concatenate([x, e], axis=0), jnp.stack(carried)
 
     return jax.jit(block, static_argnames=("config", "length"))
+
+
+@CBackend.register(CimCell)
+def _c(backend: CBackend, plan: RunPlan) -> Kernel:
+    """``sonq_cim`` (``csrc/sonq_cim.c``): the team splits the coupling products' rows at any
+    replica count; all-to-all couplings (nnz ≥ m²/4) as a dense row-major copy."""
+    lib, ffi = c_backend._sonq_c.lib, c_backend._sonq_c.ffi
+    J = plan.program.couplings.tocsr()
+    m = plan.program.num_nodes
+    keep = {}  # arrays the C buffers point into, alive as long as the kernel
+
+    def buf(ctype, arr, dtype):
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+        keep[len(keep)] = arr
+        return ffi.from_buffer(f"{ctype}[]", arr)
+
+    csr = (buf("int64_t", J.indptr, np.int64), buf("int32_t", J.indices, np.int32), buf("double", J.data, np.float64))
+    dense = buf("double", J.toarray(), np.float64) if 4 * J.nnz >= m * m else ffi.NULL
+    temperature, params = _params(plan)
+    temperature, params = buf("double", temperature, np.float64), buf("double", params, np.float64)
+    aux = np.ascontiguousarray(np.stack(_CacState(plan).arrays()))
+    aux_buf = ffi.from_buffer("double[]", aux)
+    rule = RULES[plan.integrator]
+
+    def cim(state, k0, k1, draws):
+        if isinstance(draws, CounterKey):
+            noise, key = ffi.NULL, draws.key
+        else:
+            tape = np.ascontiguousarray(draws, dtype=np.float64)
+            noise, key = ffi.from_buffer("double[]", tape), 0
+        lib.sonq_cim(rule, plan.replicas, m, k0, k1, plan.steps, ffi.from_buffer("double[]", state), noise, key,
+                     dense, *csr, temperature, params, aux_buf, plan.dt, backend.threads)
+    return cim
