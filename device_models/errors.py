@@ -52,7 +52,15 @@ class TopologyError(CompileError):
 
 
 class ProgramFormatError(SonqError, ValueError):
-    """A saved Program file is unreadable or of an unsupported version."""
+    """A Program (built or loaded from a file) is malformed: a wrong dtype, shape, index, value or
+    header field (the message names the field and the value), an unreadable file, or an unsupported
+    version."""
+
+
+class OutputFileError(SonqError, OSError):
+    """An output file cannot be written: the path is a directory or another non-regular file, its
+    directory is missing or not writable, or writing failed (disk full).  The previous file, if any,
+    is left intact (``device_models.files.atomic_write``)."""
 
 
 class BackendError(SonqError, RuntimeError):

@@ -9,16 +9,28 @@ A device file looks like::
     topology: {kind: kings, rows: 8, cols: 8}
     components: {inductance: 10 nH, capacitance: 1 pF, amplitude: 0.5 V, loss_conductance: 20 uS}
     coupling: {g_max: 100 uS, g_min: 1 uS, dac_bits: 6}
-    mismatch: 0.0             # relative σ of every programmed conductance
-    noise_temperature: 300 K
+    mismatch: 0.0             # relative σ of every programmed conductance, 0 ≤ σ ≤ MISMATCH_MAX
+    noise_temperature: 300 K  # > 0
     precision: float64        # float32 | float64, the emulators' working precision
 
-Every key is checked: unknown keys, missing keys and wrong units raise
-:class:`~device_models.errors.DeviceSpecError` naming the field.
+Every key is checked: unknown keys, missing keys, wrong units and values outside their physical
+range raise :class:`~device_models.errors.DeviceSpecError` naming the key, the value and the allowed
+range.  Ranges:
+
+* ``components``: every value positive and finite (in the unit the cell's schema gives);
+* ``coupling``: ``0 ≤ g_min < g_max``, both finite; ``dac_bits`` an integer in
+  ``DAC_BITS_MIN..DAC_BITS_MAX`` (1..24);
+* ``mismatch``: a finite number in ``[0, MISMATCH_MAX]`` (0.3).  The compiler multiplies each
+  programmed conductance by ``1 + σ·ξ`` with ξ a standard normal clipped to ±3
+  (``compiler.passes.mismatch``), so ``1 − 3σ ≥ 0.1``: no conductance can flip its sign;
+* ``noise_temperature``: positive and finite (kelvin);
+* ``cells``: a positive integer, at most ``MAX_CELLS``.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +42,11 @@ from device_models.topology import Topology, parse_topology
 from device_models.units import parse_quantity
 
 COUPLING_KEYS = {"g_max": "S", "g_min": "S"}
+#: largest relative mismatch σ: with ξ clipped to ±3, 1 − 3σ ≥ 0.1 keeps every conductance's sign
+MISMATCH_MAX = 0.3
+DAC_BITS_MIN, DAC_BITS_MAX = 1, 24
+#: most cells a chip may declare (node indices must fit the C kernels' 32-bit column indices)
+MAX_CELLS = 2**31 - 2
 TOP_KEYS = {"name", "description", "cell", "cells", "topology", "components", "coupling",
             "mismatch", "noise_temperature", "precision"}
 REQUIRED = {"name", "cell", "cells", "topology", "components", "coupling"}
@@ -66,6 +83,18 @@ class DeviceSpec:
     precision: str = "float64"
     source: str = field(default="", compare=False)
 
+    def __post_init__(self):
+        # The physical values, whichever way the spec was built (from_dict, dataclasses.replace).
+        cells = self.cells
+        if isinstance(cells, bool) or not isinstance(cells, numbers.Integral) or not 1 <= cells <= MAX_CELLS:
+            raise DeviceSpecError(f"cells must be an integer in 1..{MAX_CELLS}, got {cells!r}")
+        if not isinstance(self.cell, AbstractCell):
+            raise DeviceSpecError(f"cell must be a registered cell, got {self.cell!r}")
+        for key, value in dict(self.components).items():
+            _positive(f"components.{key}", value, value)
+        _mismatch(self.mismatch)
+        _positive("noise_temperature", self.noise_temperature, self.noise_temperature, unit=" K")
+
     @classmethod
     def from_dict(cls, raw: dict, *, source: str = "") -> "DeviceSpec":
         """Validate a parsed YAML mapping and build the spec."""
@@ -74,37 +103,46 @@ class DeviceSpec:
             raise DeviceSpecError(f"device description{where} must be a mapping, got {type(raw).__name__}")
         unknown = set(raw) - TOP_KEYS
         if unknown:
-            raise DeviceSpecError(f"unknown key(s) {sorted(unknown)}{where}; allowed: {sorted(TOP_KEYS)}")
+            raise DeviceSpecError(f"unknown key(s) {sorted(unknown, key=repr)}{where}; allowed: {sorted(TOP_KEYS)}")
         missing = REQUIRED - set(raw)
         if missing:
-            raise DeviceSpecError(f"missing key(s) {sorted(missing)}{where}")
+            raise DeviceSpecError(f"missing key(s) {sorted(missing, key=repr)}{where}")
         try:
             cell = cell_for(raw["cell"])
         except DeviceSpecError as exc:
             raise DeviceSpecError(f"{exc}{where}") from None
         cells = raw["cells"]
-        if not isinstance(cells, int) or isinstance(cells, bool) or cells < 1:
-            raise DeviceSpecError(f"cells must be a positive integer, got {cells!r}{where}")
-        return cls(
-            name=_name(raw["name"]),
-            cell=cell,
-            cells=cells,
-            topology=parse_topology(raw["topology"], cells),
-            components=_components(cell, raw["components"]),
-            coupling=_coupling(raw["coupling"]),
-            description=str(raw.get("description", "")),
-            mismatch=_nonneg("mismatch", raw.get("mismatch", 0.0)),
-            noise_temperature=parse_quantity(raw.get("noise_temperature", 300.0), "K", field="noise_temperature"),
-            precision=_precision(raw.get("precision", "float64")),
-            source=source,
-        )
+        if not isinstance(cells, int) or isinstance(cells, bool) or not 1 <= cells <= MAX_CELLS:
+            raise DeviceSpecError(f"cells must be an integer in 1..{MAX_CELLS}, got {cells!r}{where}")
+        try:
+            noise = raw.get("noise_temperature", 300.0)
+            return cls(
+                name=_name(raw["name"]),
+                cell=cell,
+                cells=cells,
+                topology=parse_topology(raw["topology"], cells),
+                components=_components(cell, raw["components"]),
+                coupling=_coupling(raw["coupling"]),
+                description=_description(raw.get("description", "")),
+                mismatch=_mismatch(raw.get("mismatch", 0.0)),
+                noise_temperature=_positive("noise_temperature",
+                                            parse_quantity(noise, "K", field="noise_temperature"), noise),
+                precision=_precision(raw.get("precision", "float64")),
+                source=source,
+            )
+        except DeviceSpecError as exc:
+            if not where:
+                raise
+            raise DeviceSpecError(f"{exc}{where}") from None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "DeviceSpec":
         path = Path(path)
         try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DeviceSpecError(f"{path}: cannot read a device file ({exc})") from None
+        except (yaml.YAMLError, RecursionError) as exc:
             raise DeviceSpecError(f"{path}: not valid YAML: {exc}") from None
         return cls.from_dict(raw, source=str(path))
 
@@ -145,7 +183,7 @@ def _components(cell: AbstractCell, raw) -> dict:
         raise DeviceSpecError(f"components must be a mapping, got {raw!r}")
     unknown = set(raw) - set(schema)
     if unknown:
-        raise DeviceSpecError(f"unknown component(s) {sorted(unknown)} for cell {cell.name!r}; allowed {sorted(schema)}")
+        raise DeviceSpecError(f"unknown component(s) {sorted(unknown, key=repr)} for cell {cell.name!r}; allowed {sorted(schema)}")
     out = {}
     for key, component in schema.items():
         if key not in raw:
@@ -153,9 +191,7 @@ def _components(cell: AbstractCell, raw) -> dict:
                 raise DeviceSpecError(f"components.{key} is required for cell {cell.name!r}")
             continue
         value = parse_quantity(raw[key], component.unit, field=f"components.{key}")
-        if value <= 0:
-            raise DeviceSpecError(f"components.{key} must be positive, got {raw[key]!r}")
-        out[key] = value
+        out[key] = _positive(f"components.{key}", value, raw[key], unit=f" {component.unit}")
     return out
 
 
@@ -165,23 +201,50 @@ def _coupling(raw) -> CouplingSpec:
     allowed = set(COUPLING_KEYS) | {"dac_bits"}
     unknown = set(raw) - allowed
     if unknown:
-        raise DeviceSpecError(f"unknown coupling key(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+        raise DeviceSpecError(f"unknown coupling key(s) {sorted(unknown, key=repr)}; allowed {sorted(allowed)}")
     if "g_max" not in raw or "dac_bits" not in raw:
         raise DeviceSpecError("coupling needs g_max and dac_bits")
     g_max = parse_quantity(raw["g_max"], "S", field="coupling.g_max")
     g_min = parse_quantity(raw.get("g_min", 0.0), "S", field="coupling.g_min")
     bits = raw["dac_bits"]
-    if not isinstance(bits, int) or isinstance(bits, bool) or not 1 <= bits <= 24:
-        raise DeviceSpecError(f"coupling.dac_bits must be an integer in 1..24, got {bits!r}")
+    if not isinstance(bits, int) or isinstance(bits, bool) or not DAC_BITS_MIN <= bits <= DAC_BITS_MAX:
+        raise DeviceSpecError(f"coupling.dac_bits must be an integer in {DAC_BITS_MIN}..{DAC_BITS_MAX}, "
+                              f"got {bits!r}")
+    _positive("coupling.g_max", g_max, raw["g_max"], unit=" S")
     if not 0 <= g_min < g_max:
-        raise DeviceSpecError(f"coupling needs 0 ≤ g_min < g_max, got g_min={g_min}, g_max={g_max}")
+        raise DeviceSpecError(f"coupling.g_min must be in [0, g_max) = [0, {g_max:g}) S, got "
+                              f"{raw.get('g_min')!r} (g_min={g_min:g} S, g_max={g_max:g} S)")
     return CouplingSpec(g_max, g_min, bits)
 
 
-def _nonneg(field_name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise DeviceSpecError(f"{field_name} must be a non-negative number, got {value!r}")
-    return float(value)
+def _positive(key: str, value, shown, *, unit: str = "") -> float:
+    """``value`` (a real number) as a float, when it is positive and finite."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise DeviceSpecError(f"{key} must be a positive finite number{unit}, got {shown!r}")
+    result = float(value)
+    if not (math.isfinite(result) and result > 0):
+        raise DeviceSpecError(f"{key} must be a positive finite number (0 < {key} < ∞){unit}, got {shown!r}")
+    return result
+
+
+def _mismatch(value) -> float:
+    """The relative mismatch σ, a finite number in [0, MISMATCH_MAX]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise DeviceSpecError(f"mismatch must be a number in [0, {MISMATCH_MAX}], got {value!r}")
+    sigma = float(value)
+    if not (0 <= sigma <= MISMATCH_MAX):  # NaN fails too
+        raise DeviceSpecError(
+            f"mismatch must be in [0, {MISMATCH_MAX}], got {value!r}: the compiler scales each conductance by "
+            f"1 + σ·ξ with |ξ| ≤ 3, so a larger σ could flip a conductance's sign")
+    return sigma
+
+
+def _description(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise DeviceSpecError(f"description must be text, got {type(value).__name__}")
+    return str(value)
 
 
 def _precision(value) -> str:

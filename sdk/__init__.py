@@ -13,7 +13,8 @@ from compiler import (QUBO, AbstractEnergyModel, CompileReport, EnergyIR, Gaussi
                       LangevinModel, MaxCutModel, Program, compile, maxcut, reprogram)
 from device_models.errors import (AsymmetricCouplingError, BackendError, CapacityError, CompileError,
                                   DeviceSpecError, ModelError, NonFiniteError, NotPositiveDefiniteError,
-                                  ProgramFormatError, SonqError, SpiceError, TopologyError, UnknownDeviceError)
+                                  OutputFileError, ProgramFormatError, SonqError, SpiceError, TopologyError,
+                                  UnknownDeviceError)
 from device_models.registry import list_devices, load_device
 from device_models.spec import DeviceSpec
 from device_models.schedules import ScheduleError
@@ -38,6 +39,6 @@ __all__ = [
     "read_gset", "write_gset", "from_dimod", "to_dimod",
     "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
-    "ProgramFormatError", "BackendError", "SpiceError", "RunError", "DivergenceError", "MemoryBudgetError",
+    "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError", "MemoryBudgetError",
     "ScheduleError", "stable_dt",
 ]

@@ -8,7 +8,12 @@
     sonq run prog.npz --backend numba --reads 64 --seed 1 -o result.npz
     sonq demo --out sonq-demo
 
-Errors SONQ raises on purpose (:class:`SonqError`) print one line to stderr and exit with code 2.
+Errors SONQ raises on purpose (:class:`SonqError`), and files that cannot be read or written,
+print one line to stderr and exit with code 2; Ctrl-C prints one line and exits with code 130.
+Output paths are checked before any work starts (``-o some_directory`` is an error), and every
+output is written atomically (:func:`device_models.files.atomic_write`): an interrupted or failed
+write leaves no partial file and any previous file intact.  Text from files or users is printed
+with its control characters escaped.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from compiler.compile import compile
 from compiler.models.ising import IsingModel
 from compiler.program import Program
 from device_models.errors import ModelError, SonqError
+from device_models.files import atomic_write, check_output_dir, check_output_path, one_line, printable
 from device_models.registry import list_devices
 from device_models.spec import DeviceSpec
 from runtime.results import SampleSet
@@ -33,22 +39,42 @@ from sdk.analysis import success_probability, tts99
 from sdk.interop import read_gset
 
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C stopped
 SI_PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"),
                (1e-12, "p"), (1e-15, "f"))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``sonq`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, or a usage error argparse has already printed
-        return int(exc.code or 0)
-    try:
+        parser = _parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, or a usage error argparse has already printed
+            return exc.code if isinstance(exc.code, int) else EXIT_ERROR
         return args.func(args)
+    except KeyboardInterrupt:
+        _error_line("interrupted")
+        return EXIT_INTERRUPTED
     except SonqError as exc:
-        print(f"sonq: error: {exc}", file=sys.stderr)
+        _error_line(f"error: {exc}")
         return EXIT_ERROR
+    except OSError as exc:  # a file SONQ was asked to read (or a terminal it writes to) failed
+        _error_line(f"error: {exc}")
+        return EXIT_ERROR
+
+
+def _error_line(text: str) -> None:
+    """One line on stderr, control characters escaped (a closed stderr is ignored)."""
+    try:
+        print(f"sonq: {one_line(text)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _say(text) -> None:
+    """Print text that may quote files or user input, control characters escaped."""
+    print(printable(str(text)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,7 +130,7 @@ def _devices(args: argparse.Namespace) -> int:
     rows = [header] + [_device_row(spec) for spec in list_devices()]
     widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
     for r in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        _say("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
     print("time unit: 1/K for oim (K = g_max/2C), c₀/g_max for gauss, one colour-class update for pbit")
     return 0
 
@@ -120,44 +146,54 @@ def _device_row(spec: DeviceSpec) -> tuple[str, ...]:
 
 
 def _compile(args: argparse.Namespace) -> int:
+    _output_file(args.output)  # before any work
     model = _read_model(args.model)
     program = compile(model, args.device, quantize=not args.no_quantize, mismatch_seed=args.mismatch_seed)
-    print(program.report)
-    print(f"wrote {program.save(args.output)}")
+    _say(program.report)
+    _say(f"wrote {program.save(args.output)}")
     return 0
+
+
+def _output_file(path: Path) -> Path:
+    """The ``.npz`` file an ``-o`` path names, checked writable before a command starts: an existing
+    directory is refused (never turned into ``DIR.npz``), as are a missing or read-only parent."""
+    check_output_path(path)
+    path = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+    return check_output_path(path)
 
 
 def _read_model(path: Path) -> IsingModel:
     """A Gset/rudy file as MaxCut, or a dense J (``.npy``, or ``.npz`` holding one array or ``J``)
     as ``IsingModel(0, J)``, i.e. ``E(s) = ½ sᵀJs``."""
     if not path.is_file():
-        raise ModelError(f"model file {str(path)!r} does not exist")
+        raise ModelError(f"model file {printable(str(path))!r} does not exist")
     if path.suffix not in (".npy", ".npz"):
         return read_gset(path)
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: cannot read a J matrix ({exc})") from None
-    if isinstance(data, np.lib.npyio.NpzFile):
-        with data:
-            if "J" not in data.files and len(data.files) != 1:
-                raise ModelError(f"{path}: an .npz model needs one array or an array named 'J', "
-                                 f"found {data.files}")
-            J = data["J" if "J" in data.files else data.files[0]]
-    else:
-        J = data
-    if J.ndim != 2:
+        if isinstance(data, np.lib.npyio.NpzFile):
+            with data:
+                if "J" not in data.files and len(data.files) != 1:
+                    raise ModelError(f"{printable(str(path))}: an .npz model needs one array or an array named "
+                                     f"'J', found {printable(str(data.files))}")
+                J = data["J" if "J" in data.files else data.files[0]]
+        else:
+            J = data
+    except (OSError, ValueError, EOFError, MemoryError) as exc:
+        raise ModelError(f"{printable(str(path))}: cannot read a J matrix ({exc})") from None
+    if not isinstance(J, np.ndarray) or J.ndim != 2:
         raise ModelError(f"{path}: J must be a square matrix, got shape {J.shape}")
     return IsingModel(np.zeros(J.shape[0]), J)
 
 
 def _run(args: argparse.Namespace) -> int:
+    output = None if args.output is None else _output_file(args.output)  # before the run
     program = Program.load(args.program)
     result = run(program, args.backend, num_reads=args.reads, seed=args.seed, steps=args.steps,
                  temperature=args.temperature)
-    print(_run_summary(args.program, program, result, args.target))
-    if args.output is not None:
-        print(f"wrote {_save_result(result, args.output)}")
+    _say(_run_summary(args.program, program, result, args.target))
+    if output is not None:
+        _say(f"wrote {_save_result(result, output)}")
     return 0
 
 
@@ -188,22 +224,22 @@ def _run_summary(path: Path, program: Program, result: SampleSet, target: float 
 
 def _save_result(result: SampleSet, path: Path) -> Path:
     """Samples (S, n), energies (S,), replica (S,), cut values for MaxCut, and the run info as JSON."""
-    if path.suffix != ".npz":
-        path = path.with_name(path.name + ".npz")
+    path = _output_file(path)
     extra = {"cut_values": result.cut_values} if result.model_kind == "maxcut" else {}
-    np.savez_compressed(path, samples=result.samples, energies=result.energies, replica=result.replica,
-                        labels=np.array([str(v) for v in result.labels]),
-                        info=np.array(json.dumps(result.info, default=float)), **extra)
-    return path
+    arrays = dict(samples=result.samples, energies=result.energies, replica=result.replica,
+                  labels=np.array([str(v) for v in result.labels]),
+                  info=np.array(json.dumps(result.info, default=float)), **extra)
+    return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
 
 
 def _demo(args: argparse.Namespace) -> int:
     from sdk import demo
 
     reads = demo.QUICK_READS if args.quick else demo.NUM_READS
+    check_output_dir(args.out)  # before the run
     outcome = demo.run_demo(args.instance, device=args.device, backend=args.backend, num_reads=reads,
                             seed=args.seed, out_dir=args.out)
-    print(_demo_summary(outcome))
+    _say(_demo_summary(outcome))
     return 0
 
 

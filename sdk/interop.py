@@ -100,15 +100,22 @@ def _gset_node(field: str, where: str, n: int) -> int:
 
 
 def write_gset(model: IsingModel, path: str | Path) -> Path:
-    """Write the couplings of a field-free Ising/MaxCut model as a rudy file (1-based nodes)."""
+    """Write the couplings of a field-free Ising/MaxCut model as a rudy file (1-based nodes),
+    atomically (:func:`device_models.files.atomic_write`: a failure leaves any previous file intact).
+
+    Raises:
+        ModelError: the model has fields.
+        OutputFileError: ``path`` is a directory or cannot be written.
+    """
     if np.any(model.h):
         raise ModelError("a Gset file holds only edge weights; this model has fields")
     upper = sp.triu(model.J, k=1).tocoo()
     rows = [f"{model.J.shape[0]} {upper.nnz}"]
     rows += [f"{i + 1} {j + 1} {w:.17g}" for i, j, w in zip(upper.row, upper.col, upper.data)]
-    path = Path(path)
-    path.write_text("\n".join(rows) + "\n")
-    return path
+    from device_models.files import atomic_write
+
+    text = "\n".join(rows) + "\n"
+    return atomic_write(path, lambda f: f.write(text), text=True)
 
 
 def from_dimod(bqm) -> IsingModel | QUBO:

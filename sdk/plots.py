@@ -1,7 +1,8 @@
 """Plots of run results, written straight to image files.
 
 matplotlib is imported inside each function with the non-interactive ``Agg`` backend, so
-``import sdk`` never pulls it in and plotting works without a display.
+``import sdk`` never pulls it in and plotting works without a display.  Images are written
+atomically (:func:`device_models.files.atomic_write`), the path checked before any drawing.
 """
 
 from __future__ import annotations
@@ -10,9 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
+from device_models.files import atomic_write, check_output_path
 from runtime.results import SampleSet
 
 MAX_TRACES = 64  # replicas drawn individually; more only blur the figure
+
+
+def _save(fig, path: Path, plt) -> Path:
+    """``fig`` written atomically to ``path`` (format from the suffix, PNG without one), then closed."""
+    fmt = path.suffix[1:].lower() or "png"
+    try:
+        return atomic_write(path, lambda f: fig.savefig(f, dpi=120, format=fmt))
+    finally:
+        plt.close(fig)
 
 
 def _pyplot():
@@ -43,6 +54,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
     """
     if result.trajectory is None:
         raise ValueError("the result has no trajectory: run with record_every > 0")
+    path = check_output_path(path)
     plt = _pyplot()
     traj = result.trajectory
     t_us = traj.times * 1e6
@@ -72,10 +84,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path, plt)
 
 
 def plot_density(samples: np.ndarray, grid: np.ndarray, density: np.ndarray, path: str | Path, *,
@@ -90,6 +99,7 @@ def plot_density(samples: np.ndarray, grid: np.ndarray, density: np.ndarray, pat
         bins: histogram bins over the grid's range.
         xlabel, title: axis label and title.
     """
+    path = check_output_path(path)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.hist(np.ravel(samples), bins=bins, range=(grid[0], grid[-1]), density=True, color="tab:blue",
@@ -101,7 +111,4 @@ def plot_density(samples: np.ndarray, grid: np.ndarray, density: np.ndarray, pat
         ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path, plt)
