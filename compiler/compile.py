@@ -6,6 +6,8 @@ same chip with new couplings (training in the loop).
 
 from __future__ import annotations
 
+import math
+import numbers
 from pathlib import Path
 
 import networkx as nx
@@ -26,7 +28,7 @@ from device_models.spec import DeviceSpec
 
 
 def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, placement=None,
-            quantize: bool = True, mismatch_seed: int | None = None) -> Program:
+            quantize: bool = True, mismatch_seed: int | None = None, full_scale: float | None = None) -> Program:
     """Compile an energy model for a device.
 
     Args:
@@ -37,6 +39,9 @@ def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, pl
         mismatch_seed: the chip instance: seed of its per-conductance fabrication spread (used when
             the device's ``mismatch`` σ is nonzero; :mod:`compiler.passes.mismatch`).  Default: a
             fresh seed, recorded in ``program.report.mismatch_seed`` so the chip can be rebuilt.
+        full_scale: the model energy one full-scale conductance stands for (``program.scale``);
+            default the model's largest conductance-mapped coefficient.  Give it to leave headroom
+            for later :func:`reprogram` calls (training); larger values are clipped to full scale.
 
     Returns:
         A :class:`Program`; ``program.report`` says what was scaled, quantized, clipped, dropped.
@@ -46,7 +51,11 @@ def compile(model: AbstractEnergyModel, device: "str | Path | DeviceSpec", *, pl
     cells = place(ir, spec, placement)
     if spec.mismatch and mismatch_seed is None:
         mismatch_seed = fresh_seed()
-    return _emit(spec, ir, cells, scale(ir, spec.cell), quantize, mismatch_seed if spec.mismatch else None)
+    if full_scale is not None and (isinstance(full_scale, bool) or not isinstance(full_scale, numbers.Real)
+                                   or not 0 < full_scale < math.inf):
+        raise CompileError(f"full_scale must be a positive finite number, got {full_scale!r}")
+    return _emit(spec, ir, cells, scale(ir, spec.cell, unit=full_scale), quantize,
+                 mismatch_seed if spec.mismatch else None)
 
 
 def reprogram(program: Program, model: AbstractEnergyModel) -> Program:

@@ -24,20 +24,21 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           ground_state_bruteforce, indicator_autocorrelation_time,
                           integrated_autocorrelation_time, success_probability,
                           total_variation, tts99, tv_tolerance, wilson_interval)
-from sdk import datasets
+from sdk import datasets, learn
+from sdk.learn import LearningError
 from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "compile", "reprogram", "run", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
+    "compile", "reprogram", "run", "learn", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
     "AbstractEnergyModel", "IsingModel", "QUBO", "MaxCutModel", "maxcut", "GaussianModel", "LangevinModel",
     "DeviceSpec", "list_devices", "load_device", "available_backends",
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",
     "total_variation", "tv_tolerance", "covariance_error", "ground_state_bruteforce",
     "effective_sample_size", "integrated_autocorrelation_time", "indicator_autocorrelation_time",
     "read_gset", "write_gset", "from_dimod", "to_dimod",
-    "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
+    "LearningError", "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
     "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError", "MemoryBudgetError",
     "ScheduleError", "stable_dt",

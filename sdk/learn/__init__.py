@@ -1,0 +1,11 @@
+"""Learning on the chip: training runs whose model phase is sampled by the chip itself.
+
+* :mod:`sdk.learn.boltzmann` — Boltzmann machine learning (inverse Ising) in the loop with a spin
+  chip: :func:`fit_ising`, persistent or CD-k chains, SGD with momentum or Adam, resumable state.
+"""
+
+from sdk.learn.boltzmann import (LearningConfig, LearningError, LearningResult, LearningState, chip_model, fit_ising,
+                                 kl_divergence, moments)
+
+__all__ = ["fit_ising", "LearningConfig", "LearningState", "LearningResult", "LearningError", "chip_model",
+           "kl_divergence", "moments"]
