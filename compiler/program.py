@@ -256,8 +256,8 @@ def _csr_parts(field: str, data, indices, indptr, shape, m: int) -> sp.csr_matri
     nnz = np.shape(indices)[0] if np.ndim(indices) == 1 else -1
     if nnz < 0:
         _fail(f"{field}.indices", f"must be 1-dimensional, got shape {np.shape(indices)}")
-    if nnz > m * max(m - 1, 0):
-        _fail(f"{field}.indices", f"holds {nnz} entries, more than a {m}×{m} matrix without a diagonal can")
+    if nnz > m * m:
+        _fail(f"{field}.indices", f"holds {nnz} entries, more than a {m}×{m} matrix can")
     indptr = _index(f"{field}.indptr", indptr, (m + 1,), 0, nnz)
     indices = _index(f"{field}.indices", indices, (nnz,), 0, max(m - 1, 0))
     data = _real(f"{field}.data", data, (nnz,))
@@ -586,8 +586,8 @@ def _read_archive(archive: zipfile.ZipFile) -> tuple[dict, dict]:
             _fail(name, f"must have shape {want}, got {specs[name][0]}")
     for prefix, size in (("model_J", n), ("couplings", m)):
         nnz = specs[f"{prefix}_data"][0]
-        if len(nnz) != 1 or specs[f"{prefix}_indices"][0] != nnz or nnz[0] > size * (size - 1):
-            _fail(f"{prefix}_data", f"and {prefix}_indices must have one length nnz ≤ {size * (size - 1)}, got "
+        if len(nnz) != 1 or specs[f"{prefix}_indices"][0] != nnz or nnz[0] > size * size:
+            _fail(f"{prefix}_data", f"and {prefix}_indices must have one length nnz ≤ {size * size}, got "
                                     f"{nnz} and {specs[f'{prefix}_indices'][0]}")
     arrays = {name: _read_member(archive, infos[name]) for name in ARRAY_NAMES if name != "header"}
     arrays["device"] = device
