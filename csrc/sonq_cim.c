@@ -41,8 +41,8 @@ static void dense_rows(const double *J, const double *state, const double *s, in
         const double *restrict Ji = J + i * m;
         int64_t r = 0;
         for (; r + CIM_RB <= R; r += CIM_RB) {
-            const double *restrict x0 = state + (r + 0) * 2 * m, *restrict x1 = state + (r + 1) * 2 * m,
-                                   *restrict x2 = state + (r + 2) * 2 * m, *restrict x3 = state + (r + 3) * 2 * m;
+            const double *restrict x0 = state + (r + 0) * 3 * m, *restrict x1 = state + (r + 1) * 3 * m,
+                                   *restrict x2 = state + (r + 2) * 3 * m, *restrict x3 = state + (r + 3) * 3 * m;
             const double *restrict s0 = s + (r + 0) * m, *restrict s1 = s + (r + 1) * m, *restrict s2 = s + (r + 2) * m,
                                    *restrict s3 = s + (r + 3) * m;
             double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
@@ -67,7 +67,7 @@ static void dense_rows(const double *J, const double *state, const double *s, in
             js[(r + 3) * m + i] = b3;
         }
         for (; r < R; r++) {
-            const double *restrict xr = state + r * 2 * m, *restrict sr = s + r * m;
+            const double *restrict xr = state + r * 3 * m, *restrict sr = s + r * m;
             double a = 0, b = 0;
             for (int64_t k = 0; k < m; k++) {
                 a += Ji[k] * xr[k];
@@ -82,7 +82,7 @@ static void dense_rows(const double *J, const double *state, const double *s, in
 static void sparse_rows(const int64_t *indptr, const int32_t *indices, const double *data, const double *state,
                         const double *s, int64_t R, int64_t m, int64_t i0, int64_t i1, double *jx, double *js) {
     for (int64_t r = 0; r < R; r++) {
-        const double *xr = state + r * 2 * m, *sr = s + r * m;
+        const double *xr = state + r * 3 * m, *sr = s + r * m;
         for (int64_t i = i0; i < i1; i++) {
             double a = 0, b = 0;
             for (int64_t p = indptr[i]; p < indptr[i + 1]; p++) {
@@ -133,7 +133,7 @@ typedef struct {
 static void cim_spins(const cim_model *c, int64_t r0, int64_t r1) {
     const int64_t m = c->m;
     for (int64_t r = r0; r < r1; r++)
-        for (int64_t i = 0; i < m; i++) c->s[r * m + i] = c->state[r * 2 * m + i] > 0 ? 1.0 : -1.0;
+        for (int64_t i = 0; i < m; i++) c->s[r * m + i] = c->state[r * 3 * m + i] > 0 ? 1.0 : -1.0;
 }
 
 /* Coupling products of replicas r0..r1−1 (r0 a multiple of CIM_RB, so every replica falls in the
@@ -141,9 +141,9 @@ static void cim_spins(const cim_model *c, int64_t r0, int64_t r1) {
 static void cim_products(const cim_model *c, int64_t r0, int64_t r1, int64_t i0, int64_t i1) {
     const int64_t m = c->m;
     if (c->dense)
-        dense_rows(c->dense, c->state + r0 * 2 * m, c->s + r0 * m, r1 - r0, m, i0, i1, c->jx + r0 * m, c->js + r0 * m);
+        dense_rows(c->dense, c->state + r0 * 3 * m, c->s + r0 * m, r1 - r0, m, i0, i1, c->jx + r0 * m, c->js + r0 * m);
     else
-        sparse_rows(c->indptr, c->indices, c->data, c->state + r0 * 2 * m, c->s + r0 * m, r1 - r0, m, i0, i1,
+        sparse_rows(c->indptr, c->indices, c->data, c->state + r0 * 3 * m, c->s + r0 * m, r1 - r0, m, i0, i1,
                     c->jx + r0 * m, c->js + r0 * m);
 }
 
@@ -156,7 +156,7 @@ static void cim_update(const cim_model *c, int64_t k, int64_t r) {
     const double pump = P[P_PUMP * steps + k];
     const double eps = c->rule == RULE_AHC ? P[P_AHC_EPS * steps + k] : P[P_CAC_EPS * steps + k];
     const double amp = sqrt(2.0 * c->temperature[k] * dt);
-    double *restrict x = c->state + r * 2 * m, *restrict e = x + m;
+    double *restrict x = c->state + r * 3 * m, *restrict e = x + m, *restrict best = x + 2 * m;
     const double *restrict sr = c->s + r * m, *restrict jsr = c->js + r * m, *restrict jxr = c->jx + r * m;
     const double *xi;
     if (c->draws)
@@ -185,18 +185,19 @@ static void cim_update(const cim_model *c, int64_t k, int64_t r) {
         x[i] = v;
         e[i] = en < CIM_E_MAX ? en : CIM_E_MAX;
     }
+    const double H = 0.5 * sjs;
     if (c->rule == RULE_CAC) {
-        const double H = 0.5 * sjs;
         beta[r] = br + P[P_CAC_GAMMA * steps + k] * dt;
         a[r] = P[P_CAC_ALPHA * steps + k] + P[P_CAC_RHO * steps + k] * tanh(P[P_CAC_DELTA * steps + k] * (H - h_opt[r]));
         if (t_c[r] < (double)k - P[P_CAC_TAU * steps + k] / dt) {
             beta[r] = 0.0;
             t_c[r] = (double)k;
         }
-        if (H < h_opt[r]) {
-            t_c[r] = (double)k;
-            h_opt[r] = H;
-        }
+    }
+    if (H < h_opt[r]) {
+        t_c[r] = (double)k;
+        h_opt[r] = H;
+        for (int64_t i = 0; i < m; i++) best[i] = sr[i];
     }
 }
 

@@ -1,8 +1,8 @@
 /* SONQ C kernel of the coherent Ising machine cell (cim): AHC and CAC steps of docs/cim.md, many
  * replicas per call.
  *
- * Shapes (C order, float64): state (R, 2m), amplitudes x at columns 0..m−1, error variables e at
- * m..2m−1, advanced in place; draws (k1−k0, R, m), or NULL to draw from the counter-based generator
+ * Shapes (C order, float64): state (R, 3m), amplitudes x at columns 0..m−1, error variables e at
+ * m..2m−1, the best spins seen (±1) at 2m..3m−1, advanced in place; draws (k1−k0, R, m), or NULL to draw from the counter-based generator
  * under `key`; couplings dense (m × m, row-major) or NULL to read CSR (indptr m+1, indices nnz,
  * data nnz), device units; temperature (steps,) and params (10, steps): pump, ahc_epsilon,
  * ahc_beta, ahc_target, cac_epsilon, cac_alpha, cac_gamma, cac_rho, cac_delta, cac_tau, indexed by

@@ -51,7 +51,7 @@ class _CacState:
         R = plan.replicas
         self.a = np.full(R, float(plan.schedules["cac_alpha"][0]))
         self.beta = np.zeros(R)
-        self.h_opt = _energies(plan.program.couplings, np.asarray(plan.init, dtype=np.float64)[:, :m])
+        self.h_opt = _energies(plan.program.couplings, np.asarray(plan.init, dtype=np.float64)[:, 2 * m:])
         self.t_c = np.zeros(R)
 
     def arrays(self) -> tuple[np.ndarray, ...]:
@@ -70,7 +70,7 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     aux = _CacState(plan)
 
     def cim(state, k0, k1, draws):
-        x, e = state[:, :m], state[:, m:]
+        x, e, best = state[:, :m], state[:, m:2 * m], state[:, 2 * m:]
         for k in range(k0, k1):
             s = np.where(x > 0, 1.0, -1.0)
             Js = (J @ s.T).T
@@ -91,9 +91,10 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
                 reset = aux.t_c < k - sc["cac_tau"][k] / dt
                 aux.beta[reset] = 0.0
                 aux.t_c[reset] = k
-                better = H < aux.h_opt
-                aux.t_c[better] = k
-                aux.h_opt = np.minimum(aux.h_opt, H)
+            better = H < aux.h_opt
+            aux.t_c[better] = k
+            best[better] = s[better]
+            aux.h_opt = np.minimum(aux.h_opt, H)
             x[...] = xn
             e[...] = np.minimum(en, E_MAX)
     return cim
@@ -103,10 +104,11 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, temperature, param
     """Steps k0..k1−1 of every replica (rows of state), the NumPy reference's operations in its
     order; params (10, steps) holds the schedules of PARAMS, aux (4, R) CAC's a, β, H_opt, t_c."""
     R, width = state.shape
-    m = width // 2
+    m = width // 3
     for r in prange(R):
         x = state[r, :m]
-        e = state[r, m:]
+        e = state[r, m:2 * m]
+        best = state[r, 2 * m:]
         s = np.empty(m)
         xn = np.empty(m)
         for k in range(k0, k1):
@@ -140,15 +142,17 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, temperature, param
                     x2 = xn[i] * xn[i]
                     en = e[i] + (-beta * (x2 - a) * e[i]) * dt
                     e[i] = en if en < E_MAX else E_MAX
-                H = 0.5 * sjs
                 aux[1, r] = beta + params[6, k] * dt
-                aux[0, r] = params[5, k] + params[7, k] * math.tanh(params[8, k] * (H - aux[2, r]))
+                aux[0, r] = params[5, k] + params[7, k] * math.tanh(params[8, k] * (0.5 * sjs - aux[2, r]))
                 if aux[3, r] < k - params[9, k] / dt:
                     aux[1, r] = 0.0
                     aux[3, r] = k
-                if H < aux[2, r]:
-                    aux[3, r] = k
-                    aux[2, r] = H
+            H = 0.5 * sjs
+            if H < aux[2, r]:
+                aux[3, r] = k
+                aux[2, r] = H
+                for i in range(m):
+                    best[i] = s[i]
             for i in range(m):
                 x[i] = xn[i]
 
@@ -230,7 +234,7 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
 @functools.cache
 def _jax_block():
     """``block(arrays, s, aux, k0, key, tape, *, config, length) → (s, aux)``: steps k0..k0+length−1
-    of the node-major state s (2m × replicas) and CAC's values aux (4 × replicas), jitted once per
+    of the node-major state s (3m × replicas) and CAC's values aux (4 × replicas), jitted once per
     (config, length, shapes)."""
     import jax
     import jax.numpy as jnp
@@ -244,11 +248,11 @@ def _jax_block():
 
     def block(arrays, s, aux, k0, key, tape, *, config, length):
         rule, dtype = config[0], jnp.dtype(config[1])
-        m, R = s.shape[0] // 2, s.shape[1]
+        m, R = s.shape[0] // 3, s.shape[1]
         dt, P = arrays["dt"], arrays["params"]
 
         def body(carry, inputs):
-            x, e, (a, beta, h_opt, t_c) = carry
+            x, e, best, (a, beta, h_opt, t_c) = carry
             k, xi = inputs
             if tape is None:
                 xi = jax.random.normal(jax.random.fold_in(key, k), x.shape, dtype)
@@ -266,18 +270,21 @@ def _jax_block():
                 en = e + dt * (-P[2, k] * (x2 - target) * e)
             else:
                 en = e + (-beta * (x2 - a) * e) * dt
-                H = 0.5 * sjs
                 beta = beta + P[6, k] * dt
-                a = P[5, k] + P[7, k] * jnp.tanh(P[8, k] * (H - h_opt))
+                a = P[5, k] + P[7, k] * jnp.tanh(P[8, k] * (0.5 * sjs - h_opt))
                 reset = t_c < k - P[9, k] / dt
                 beta = jnp.where(reset, 0.0, beta)
-                t_c = jnp.where(reset | (H < h_opt), k.astype(dtype), t_c)
-                h_opt = jnp.minimum(h_opt, H)
-            return (xn, jnp.minimum(en, E_MAX), (a, beta, h_opt, t_c)), None
+                t_c = jnp.where(reset, k.astype(dtype), t_c)
+            H = 0.5 * sjs
+            better = H < h_opt
+            t_c = jnp.where(better, k.astype(dtype), t_c)
+            best = jnp.where(better[None, :], sp, best)
+            h_opt = jnp.minimum(h_opt, H)
+            return (xn, jnp.minimum(en, E_MAX), best, (a, beta, h_opt, t_c)), None
 
         xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape)
-        x, e, carried = jax.lax.scan(body, (s[:m], s[m:], tuple(aux)), xs)[0]
-        return jnp.concatenate([x, e], axis=0), jnp.stack(carried)
+        x, e, best, carried = jax.lax.scan(body, (s[:m], s[m:2 * m], s[2 * m:], tuple(aux)), xs)[0]
+        return jnp.concatenate([x, e, best], axis=0), jnp.stack(carried)
 
     return jax.jit(block, static_argnames=("config", "length"))
 
