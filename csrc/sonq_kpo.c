@@ -5,7 +5,7 @@
  * replicas; the last block is padded to whole vectors), node-major inside a block: x[i·W + l].
  * A step of node i needs only its own x, y and the coupling sums Σ_j J_ij f(x_j) of the previous
  * drift, so each step is one fused pass over the nodes: coupling sums (a register-blocked product
- * of KPO_RB rows of J with the block's f vectors for dense couplings, CSR rows otherwise), the
+ * of KPO_RB(NV) rows of J with the block's f vectors for dense couplings, CSR rows otherwise), the
  * coupling (and Kerr) kick, the walls, then the next step's detuning and thermal kick and its
  * drift, writing the next f; one barrier per step separates the passes.  With at least as many
  * lane blocks as threads, the blocks run one per thread with no barrier; otherwise the team splits
@@ -29,8 +29,20 @@
 #include "sonq_kpo.h"
 #include "sonq_rng.h"
 
-#define KPO_RB 4            /* rows of J per register tile (4 rows × 4 vectors: 16 accumulators) */
 #define KPO_MAXV 4          /* SIMD vectors per lane block */
+/* Accumulator vectors of a register tile of the dense product, rows × vectors of lanes: 24 of the
+ * 32 AVX-512 registers (the rest hold a coupling row's f vectors), fewer where vectors are split
+ * into narrower registers.  A tile of KPO_ACC/NV rows reads the block's f vectors once, so wide
+ * tiles cut the traffic from L2 that re-reading them costs. */
+#ifndef KPO_ACC
+#ifdef __AVX512F__
+#define KPO_ACC 24
+#else
+#define KPO_ACC 4
+#endif
+#endif
+#define KPO_RB(NV) (KPO_ACC / (NV) > 1 ? KPO_ACC / (NV) : 2) /* rows per tile: even, for the noise's node pairs */
+#define KPO_RB_MAX (KPO_ACC > 2 ? KPO_ACC : 2)
 #define KPO_DENSE_FILL 4    /* dense product once nnz ≥ m²/KPO_DENSE_FILL */
 #define KPO_MIN_PARALLEL (1 << 14) /* (nnz + m)·lanes per step under which one thread does a block */
 #define KPO_INLINE static inline __attribute__((always_inline))
@@ -152,26 +164,26 @@ void sonq_kpo(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1
 typedef REAL S(kvec) __attribute__((vector_size(VW * sizeof(REAL)), aligned(sizeof(REAL))));
 
 /* acc[r·NV + v] = Σ_j J[(i + r)·m + j] · F[j·W + v·VW ..] for r < RBC rows: each coupling loaded
- * feeds NV vectors of lanes, each vector of F RBC rows. */
+ * feeds NV vectors of lanes, each vector of f RBC rows. */
 KPO_INLINE void S(dense_rows)(const REAL *J, int64_t m, int64_t i, const REAL *F, const int NV, const int RBC,
                               S(kvec) *acc) {
     const int64_t W = NV * VW;
-    S(kvec) t[KPO_RB * KPO_MAXV];
-#pragma GCC unroll 16
+    S(kvec) t[KPO_ACC > KPO_MAXV ? KPO_ACC : KPO_MAXV]; /* sized to the tile, so GCC keeps it in registers */
+#pragma GCC unroll 24
     for (int q = 0; q < RBC * NV; q++) t[q] = (S(kvec)){0};
     const REAL *row = J + i * m;
     for (int64_t j = 0; j < m; j++) {
         S(kvec) f[KPO_MAXV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) f[v] = *(const S(kvec) *)(F + j * W + v * VW);
-#pragma GCC unroll 4
+#pragma GCC unroll 24
         for (int r = 0; r < RBC; r++) {
             const REAL w = row[r * m + j];
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) t[r * NV + v] += w * f[v];
         }
     }
-#pragma GCC unroll 16
+#pragma GCC unroll 24
     for (int q = 0; q < RBC * NV; q++) acc[q] = t[q];
 }
 
@@ -217,18 +229,19 @@ KPO_INLINE void S(open)(const kpo_model *a, int64_t k, int64_t r0, int64_t nreal
         }
 }
 
-/* The rest of step k for nodes i0..i1−1 (i0 a multiple of KPO_RB) from the coupling sums of Fc:
+/* The rest of step k for nodes i0..i1−1 (i0 a multiple of KPO_RB(NV)) from the coupling sums of Fc:
  * coupling (and Kerr) kick, walls; then, when `next`, step k+1's opening into Fn. */
 KPO_INLINE void S(close)(const kpo_model *a, int64_t k, int64_t r0, int64_t nreal, const int NV, int64_t i0,
                          int64_t i1, REAL *x, REAL *y, const REAL *Fc, REAL *Fn, int next, double *noise) {
     const int64_t W = NV * VW, m = a->m;
     const REAL gain = (REAL)a->gain, dt = (REAL)a->dt;
     const REAL *J = (const REAL *)a->dense;
-    for (int64_t i = i0; i < i1; i += KPO_RB) {
-        const int64_t rb = i1 - i < KPO_RB ? i1 - i : KPO_RB;
-        S(kvec) acc[KPO_RB * KPO_MAXV];
-        if (J && rb == KPO_RB)
-            S(dense_rows)(J, m, i, Fc, NV, KPO_RB, acc);
+    const int RB = KPO_RB(NV);
+    for (int64_t i = i0; i < i1; i += RB) {
+        const int64_t rb = i1 - i < RB ? i1 - i : RB;
+        S(kvec) acc[KPO_RB_MAX * KPO_MAXV];
+        if (J && rb == RB)
+            S(dense_rows)(J, m, i, Fc, NV, RB, acc);
         else if (J)
             for (int64_t r = 0; r < rb; r++) S(dense_rows)(J, m, i + r, Fc, NV, 1, acc + r * NV);
         else
@@ -260,12 +273,12 @@ KPO_INLINE void S(block_nv)(const kpo_model *a, double *state, int64_t r0, int64
                             const int NV) {
     const int64_t W = NV * VW, m = a->m, n = m * W;
     REAL *x = buf, *y = buf + n, *Fc = buf + 2 * n, *Fn = buf + 3 * n;
-    const int64_t tiles = (m + KPO_RB - 1) / KPO_RB;
+    const int64_t RB = KPO_RB(NV), tiles = (m + RB - 1) / RB;
     const int nth = team ? kpo_threads_here() : 1, tid = team ? kpo_thread() : 0;
     const int64_t chunk = (tiles + nth - 1) / nth;
-    const int64_t i0 = tid * chunk * KPO_RB < m ? tid * chunk * KPO_RB : m;
-    const int64_t i1 = (tid + 1) * chunk * KPO_RB < m ? (tid + 1) * chunk * KPO_RB : m;
-    double noise[(KPO_RB + 3) * KPO_MAXV * 16 + 2 * SONQ_BATCH];
+    const int64_t i0 = tid * chunk * RB < m ? tid * chunk * RB : m;
+    const int64_t i1 = (tid + 1) * chunk * RB < m ? (tid + 1) * chunk * RB : m;
+    double noise[(KPO_RB_MAX * 16 + 3 * KPO_MAXV * 16) + 2 * SONQ_BATCH];
     double *big = NULL; /* the opening pass's noise for all of this thread's nodes */
     if (a->amp[a->k0] != 0.0 && !a->draws) big = kpo_alloc(((i1 - i0 + 3) * W + 2 * SONQ_BATCH) * (int64_t)sizeof(double));
     for (int64_t i = i0; i < i1; i++)
@@ -321,7 +334,7 @@ static void S(kpo_run)(const kpo_model *a, double *state, int threads) {
     for (int64_t b = 0; b < nb; b++) {
         const int NV = b + 1 < nb ? KPO_MAXV : (int)last_nv;
         const int64_t work = (nnz + m) * NV * VW;
-        const int64_t tiles = (m + KPO_RB - 1) / KPO_RB;
+        const int64_t tiles = (m + KPO_RB(NV) - 1) / KPO_RB(NV);
         int team = work < KPO_MIN_PARALLEL ? 1 : (int)(tiles < nt ? tiles : nt);
         REAL *buf = kpo_alloc(4 * m * NV * VW * (int64_t)sizeof(REAL));
         if (team > 1) {
