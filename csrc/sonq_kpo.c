@@ -43,6 +43,7 @@
 #endif
 #define KPO_RB(NV) (KPO_ACC / (NV) > 1 ? KPO_ACC / (NV) : 2) /* rows per tile: even, for the noise's node pairs */
 #define KPO_RB_MAX (KPO_ACC > 2 ? KPO_ACC : 2)
+#define KPO_TILE_VECS (KPO_ACC > 2 * KPO_MAXV ? KPO_ACC : 2 * KPO_MAXV) /* ≥ KPO_RB(NV)·NV for every NV */
 #define KPO_DENSE_FILL 4    /* dense product once nnz ≥ m²/KPO_DENSE_FILL */
 #define KPO_MIN_PARALLEL (1 << 14) /* (nnz + m)·lanes per step under which one thread does a block */
 #define KPO_INLINE static inline __attribute__((always_inline))
@@ -168,7 +169,7 @@ typedef REAL S(kvec) __attribute__((vector_size(VW * sizeof(REAL)), aligned(size
 KPO_INLINE void S(dense_rows)(const REAL *J, int64_t m, int64_t i, const REAL *F, const int NV, const int RBC,
                               S(kvec) *acc) {
     const int64_t W = NV * VW;
-    S(kvec) t[KPO_ACC > KPO_MAXV ? KPO_ACC : KPO_MAXV]; /* sized to the tile, so GCC keeps it in registers */
+    S(kvec) t[KPO_TILE_VECS]; /* sized to the tile, so GCC keeps it in registers */
 #pragma GCC unroll 24
     for (int q = 0; q < RBC * NV; q++) t[q] = (S(kvec)){0};
     const REAL *row = J + i * m;
@@ -278,7 +279,7 @@ KPO_INLINE void S(block_nv)(const kpo_model *a, double *state, int64_t r0, int64
     const int64_t chunk = (tiles + nth - 1) / nth;
     const int64_t i0 = tid * chunk * RB < m ? tid * chunk * RB : m;
     const int64_t i1 = (tid + 1) * chunk * RB < m ? (tid + 1) * chunk * RB : m;
-    double noise[(KPO_RB_MAX * 16 + 3 * KPO_MAXV * 16) + 2 * SONQ_BATCH];
+    double noise[(KPO_RB_MAX + 3) * KPO_MAXV * 16 + 2 * SONQ_BATCH]; /* (rows + 3)·W + 2 batches, W ≤ 64 */
     double *big = NULL; /* the opening pass's noise for all of this thread's nodes */
     if (a->amp[a->k0] != 0.0 && !a->draws) big = kpo_alloc(((i1 - i0 + 3) * W + 2 * SONQ_BATCH) * (int64_t)sizeof(double));
     for (int64_t i = i0; i < i1; i++)
