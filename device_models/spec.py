@@ -29,6 +29,7 @@ range.  Ranges:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -116,11 +117,11 @@ class DeviceSpec:
             raise DeviceSpecError(f"cells must be an integer in 1..{MAX_CELLS}, got {cells!r}{where}")
         try:
             noise = raw.get("noise_temperature", 300.0)
-            return cls(
+            spec = cls(
                 name=_name(raw["name"]),
                 cell=cell,
                 cells=cells,
-                topology=parse_topology(raw["topology"], cells),
+                topology=_topology(raw["topology"], cells),
                 components=_components(cell, raw["components"]),
                 coupling=_coupling(raw["coupling"]),
                 description=_description(raw.get("description", "")),
@@ -130,6 +131,8 @@ class DeviceSpec:
                 precision=_precision(raw.get("precision", "float64")),
                 source=source,
             )
+            spec.physics()  # the scales the components give must be finite too
+            return spec
         except DeviceSpecError as exc:
             if not where:
                 raise
@@ -163,10 +166,50 @@ class DeviceSpec:
         }
 
     def physics(self, *, node_conductance: float = 0.0, colours: int = 1) -> CellPhysics:
-        """The cell's scales on this chip (see :meth:`AbstractCell.physics`)."""
-        return self.cell.physics(self.components, g_max=self.coupling.g_max,
-                                 noise_temperature=self.noise_temperature,
-                                 node_conductance=node_conductance, colours=colours)
+        """The cell's scales on this chip (see :meth:`AbstractCell.physics`).
+
+        Raises:
+            DeviceSpecError: the component values, each finite, combine into a scale that is not
+                (an overflow, an underflow to zero in a divisor).
+        """
+        try:
+            physics = self.cell.physics(self.components, g_max=self.coupling.g_max,
+                                        noise_temperature=self.noise_temperature,
+                                        node_conductance=node_conductance, colours=colours)
+        except (ArithmeticError, ValueError) as exc:
+            raise DeviceSpecError(f"the component values of {self.name!r} give no finite physics ({exc}): "
+                                  f"components {self.components}, g_max {self.coupling.g_max:g} S") from None
+        for f in dataclasses.fields(physics):
+            value = getattr(physics, f.name)
+            if not math.isfinite(value):
+                raise DeviceSpecError(f"the component values of {self.name!r} give a non-finite {f.name} "
+                                      f"({value}): components {self.components}, g_max {self.coupling.g_max:g} S")
+        return physics
+
+
+def _topology(raw, cells: int) -> Topology:
+    """:func:`parse_topology`, with any malformed value (e.g. an infinite or non-numeric edge end)
+    reported as a DeviceSpecError."""
+    if isinstance(raw, dict):
+        # Whole numbers only: parse_topology's int() would truncate 1.5 to 1 and read True as 1.
+        for key in ("rows", "cols"):
+            if key in raw and not _is_int(raw[key]):
+                raise DeviceSpecError(f"topology.{key} must be a positive integer, got {raw[key]!r}")
+        edges = raw.get("edges")
+        if isinstance(edges, (list, tuple)):
+            for k, pair in enumerate(edges):
+                if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(_is_int(v) for v in pair)):
+                    raise DeviceSpecError(f"topology.edges[{k}] must be a pair of cell indices [i, j], got {pair!r}")
+    try:
+        return parse_topology(raw, cells)
+    except DeviceSpecError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise DeviceSpecError(f"topology is malformed ({exc}): got {raw!r}") from None
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _name(value) -> str:

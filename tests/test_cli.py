@@ -109,3 +109,37 @@ def test_installed_console_script(tmp_path):
     bad = subprocess.run([exe, "compile", str(SMALL_INSTANCE), "--device", "nope", "-o", str(tmp_path / "p")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "'nope'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ctrl_c_exits_130_with_one_line_and_no_file(program_file, tmp_path, capsys, monkeypatch):
+    import sdk.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sdk.cli, "run", interrupted)
+    out = tmp_path / "r.npz"
+    assert main(["run", str(program_file), "--backend", "numpy", "-o", str(out)]) == 130
+    assert capsys.readouterr().err == "sonq: interrupted\n"
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_multiline_errors_print_on_one_line(capsys, monkeypatch):
+    import sdk.cli
+    from device_models.errors import SpiceError
+
+    def fails(args):
+        raise SpiceError("ngspice failed\x1b[31m", line="R1 a b \x07")
+
+    monkeypatch.setattr(sdk.cli, "_devices", fails)
+    assert main(["devices"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "\x1b" not in err and "\x07" not in err
+    assert err.startswith("sonq: error: ngspice failed\\x1b[31m | ")
+
+
+def test_unreadable_model_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "J.npy").write_bytes(b"\x93NUMPY garbage")
+    assert main(["compile", str(tmp_path / "J.npy"), "-d", "oim1024", "-o", str(tmp_path / "p.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sonq: error:") and "cannot read a J matrix" in err and len(err.splitlines()) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -452,3 +453,91 @@ def test_every_sonq_error_class_derives_from_sonq_error_and_is_exported():
         assert issubclass(cls, SonqError), f"{cls.__module__}.{name} does not derive from SonqError"
         assert getattr(sdk, name, None) is cls, f"{cls.__module__}.{name} is not exported from sdk"
         assert name in sdk.__all__, f"{name} is not in sdk.__all__"
+
+
+# --- device specs: physical values ----------------------------------------------------------
+
+def _device(**changes) -> dict:
+    raw = sdk.load_device("oim64-kings").to_dict()
+    for path, value in changes.items():
+        node = raw
+        keys = path.split("__")
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"noise_temperature": "-300 K"}, r"noise_temperature must be a positive finite number .* got '-300 K'"),
+    ({"noise_temperature": 0}, r"noise_temperature must be a positive finite number"),
+    ({"noise_temperature": float("nan")}, r"noise_temperature: expected a finite quantity in K"),
+    ({"noise_temperature": "1e999 K"}, r"noise_temperature: expected a finite quantity"),
+    ({"mismatch": 5.0}, r"mismatch must be in \[0, 0.3\], got 5.0: .* could flip a conductance's sign"),
+    ({"mismatch": 0.31}, r"mismatch must be in \[0, 0.3\]"),
+    ({"mismatch": -0.1}, r"mismatch must be in \[0, 0.3\]"),
+    ({"mismatch": float("nan")}, r"mismatch must be in \[0, 0.3\], got nan"),
+    ({"mismatch": "0.1"}, r"mismatch must be a number in \[0, 0.3\], got '0.1'"),
+    ({"mismatch": True}, r"mismatch must be a number"),
+    ({"components__capacitance": float("nan")}, r"components.capacitance: expected a finite quantity in F"),
+    ({"components__capacitance": "0 pF"}, r"components.capacitance must be a positive finite number .* got '0 pF'"),
+    ({"components__capacitance": "-1 pF"}, r"components.capacitance must be a positive finite number"),
+    ({"components__amplitude": "1e-300 V"}, r"give a non-finite|give no finite physics"),
+    ({"coupling__g_max": 0}, r"coupling.g_max must be a positive finite number"),
+    ({"coupling__g_max": float("inf")}, r"coupling.g_max: expected a finite quantity"),
+    ({"coupling__g_min": "1 mS"}, r"coupling.g_min must be in \[0, g_max\)"),
+    ({"coupling__dac_bits": 0}, r"coupling.dac_bits must be an integer in 1..24, got 0"),
+    ({"coupling__dac_bits": 25}, r"coupling.dac_bits must be an integer in 1..24, got 25"),
+    ({"coupling__dac_bits": 8.0}, r"coupling.dac_bits must be an integer in 1..24, got 8.0"),
+    ({"cells": 10**12}, r"cells must be an integer in 1..2147483646"),
+    ({"topology": {"kind": "edges", "edges": [[0, 1.5]]}}, r"topology.edges\[0\] must be a pair of cell indices"),
+    ({"topology": {"kind": "edges", "edges": [[0, float("inf")]]}}, r"topology.edges\[0\]"),
+    ({"topology": {"kind": "kings", "rows": True, "cols": 64}}, r"topology.rows must be a positive integer"),
+    ({"description": {"a": 1}}, r"description must be text"),
+])
+def test_device_physical_values_are_checked(changes, message):
+    with pytest.raises(sdk.DeviceSpecError, match=message):
+        sdk.DeviceSpec.from_dict(_device(**changes))
+
+
+def test_mismatch_at_its_limit_keeps_every_sign():
+    from device_models.spec import MISMATCH_MAX
+
+    assert MISMATCH_MAX == 0.3 and 1 - 3 * MISMATCH_MAX >= 0.1
+    spec = sdk.DeviceSpec.from_dict(_device(mismatch=MISMATCH_MAX))
+    rng = np.random.default_rng(5)
+    J = np.triu(rng.choice([-1.0, 1.0], size=(8, 8)), 1)
+    mask = np.zeros((8, 8), bool)
+    for i in range(8):
+        for j in range(i + 1, 8):
+            mask[i, j] = spec.topology.connects(spec.cells)(i, j)
+    J = np.where(mask, J, 0.0)
+    program = sdk.compile(sdk.IsingModel(np.zeros(8), J + J.T), spec, mismatch_seed=3)
+    ideal = sdk.compile(sdk.IsingModel(np.zeros(8), J + J.T), sdk.DeviceSpec.from_dict(_device()))
+    assert np.array_equal(np.sign(program.couplings.toarray()), np.sign(ideal.couplings.toarray()))
+
+
+def test_device_spec_built_directly_is_checked_too():
+    spec = sdk.load_device("gauss8")
+    with pytest.raises(sdk.DeviceSpecError, match="mismatch"):
+        dataclasses.replace(spec, mismatch=5.0)
+    with pytest.raises(sdk.DeviceSpecError, match="noise_temperature"):
+        dataclasses.replace(spec, noise_temperature=float("nan"))
+    with pytest.raises(sdk.DeviceSpecError, match="components.capacitance"):
+        dataclasses.replace(spec, components={**spec.components, "capacitance": -1.0})
+
+
+def test_device_yaml_nan_and_unreadable_files(tmp_path):
+    text = (Path(sdk.__file__).parents[1] / "device_models" / "chips" / "gauss8.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(re.sub(r"(?m)^noise_temperature:.*$", "noise_temperature: .nan", text))
+    with pytest.raises(sdk.DeviceSpecError, match=r"noise_temperature: expected a finite quantity in K, got nan"):
+        sdk.DeviceSpec.from_yaml(bad)
+    with pytest.raises(sdk.DeviceSpecError, match="cannot read a device file"):
+        sdk.DeviceSpec.from_yaml(tmp_path)
+    (tmp_path / "bin.yaml").write_bytes(b"name: \xff\xfe")
+    with pytest.raises(sdk.DeviceSpecError, match="cannot read a device file"):
+        sdk.DeviceSpec.from_yaml(tmp_path / "bin.yaml")
+    (tmp_path / "deep.yaml").write_text("[" * 10_000 + "]" * 10_000)
+    with pytest.raises(sdk.DeviceSpecError):
+        sdk.DeviceSpec.from_yaml(tmp_path / "deep.yaml")
