@@ -1,16 +1,19 @@
 """Kernels of the coherent Ising machine cell (``cim``, :mod:`device_models.cells.cim`) for every
 emulator: NumPy (the reference), Numba, JAX and C (``csrc/sonq_cim.c``).
 
-State (R, 2m): amplitudes x at columns 0..m−1, error variables e at m..2m−1.  Step k
-(``docs/cim.md``; s = sign x with 0 → −1, H = ½ sᵀJs, ξ_k the block's draws for step k)::
+State (R, 3m): amplitudes x at columns 0..m−1, error variables e at m..2m−1, the register of the
+best configuration seen (±1) at 2m..3m−1.  Step k (``docs/cim.md``; s = sign x with 0 → −1,
+H = ½ sᵀJs, ξ_k the block's draws for step k)::
 
     x' = x + dt·x·(r − 1 − x²) − dt·ε·e·(Jx) + √(2T dt)·ξ
     ahc: a = a₀ − ε·(sᵀJs)/m;  e' = min(e − dt·β·(x'² − a)·e, E_MAX)
     cac: e' = min(e − dt·β_r·(x'² − a_r)·e, E_MAX);  β_r += γ·dt;
-         a_r = α + ρ·tanh(δ·(H − H_opt,r));  reset β_r = 0 when t − t_c,r > τ;  H_opt,r = min(H_opt,r, H)
+         a_r = α + ρ·tanh(δ·(H − H_opt,r));  reset β_r = 0, t_c,r = k when k − t_c,r > τ/dt
+    both: H < H_opt,r → H_opt,r = H, t_c,r = k, register = s
 
-CAC's per-replica values (a, β, H_opt, t_c) live in the kernel object, carried across the
-driver's blocks (which always come in order), initialised from the run's initial state.  Every
+The per-replica values (a, β, H_opt, t_c) live in the kernel object, carried across the driver's
+blocks (which always come in order), initialised from the run's initial state (H_opt: the initial
+register's energy).  Every
 emulator takes the same operations in the same order, so a noise tape gives the reference's
 trajectory to rounding.
 """
@@ -43,8 +46,8 @@ def _energies(J, x: np.ndarray) -> np.ndarray:
 
 
 class _CacState:
-    """CAC's per-replica values: target a, error rate β, best energy H_opt and the clock t_c
-    (step of the last improvement or reset), from the run's initial state."""
+    """The per-replica values: CAC's target a and error rate β, the best energy H_opt (both rules)
+    and CAC's clock t_c (step of the last improvement or reset), from the run's initial state."""
 
     def __init__(self, plan: RunPlan):
         m = plan.program.num_nodes
@@ -102,7 +105,7 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
 
 def _block(rule, state, k0, k1, draws, indptr, indices, data, temperature, params, aux, dt):
     """Steps k0..k1−1 of every replica (rows of state), the NumPy reference's operations in its
-    order; params (10, steps) holds the schedules of PARAMS, aux (4, R) CAC's a, β, H_opt, t_c."""
+    order; params (10, steps) holds the schedules of PARAMS, aux (4, R) the replicas' a, β, H_opt, t_c."""
     R, width = state.shape
     m = width // 3
     for r in prange(R):
