@@ -7,8 +7,9 @@
  * data nnz), device units; temperature (steps,) and params (10, steps): pump, ahc_epsilon,
  * ahc_beta, ahc_target, cac_epsilon, cac_alpha, cac_gamma, cac_rho, cac_delta, cac_tau, indexed by
  * absolute step k; aux (4, R): CAC's a, β, H_opt, t_c per replica, advanced in place.  rule: 0 =
- * ahc, 1 = cac.  threads ≤ 0: OpenMP's default team size. */
-void sonq_cim(int rule, int64_t R, int64_t m, int64_t k0, int64_t k1, int64_t steps, double *state,
+ * ahc, 1 = cac; single: 1 to work in float (the state converted at the call's ends), 0 in double.
+ * threads ≤ 0: OpenMP's default team size. */
+void sonq_cim(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1, int64_t steps, double *state,
               const double *draws, uint64_t key, const double *dense, const int64_t *indptr,
               const int32_t *indices, const double *data, const double *temperature, const double *params,
               double *aux, double dt, int threads);

@@ -294,8 +294,10 @@ def _jax_block():
 
 @CBackend.register(CimCell)
 def _c(backend: CBackend, plan: RunPlan) -> Kernel:
-    """``sonq_cim`` (``csrc/sonq_cim.c``): the team splits the coupling products' rows at any
-    replica count; all-to-all couplings (nnz ≥ m²/4) as a dense row-major copy."""
+    """``sonq_cim`` (``csrc/sonq_cim.c``): threads over groups of four replicas, or over the
+    coupling products' rows when there are fewer groups than threads; all-to-all couplings
+    (nnz ≥ m²/4) as a dense row-major copy; float32 on a chip whose ``precision`` is float32,
+    float64 otherwise."""
     lib, ffi = c_backend._sonq_c.lib, c_backend._sonq_c.ffi
     J = plan.program.couplings.tocsr()
     m = plan.program.num_nodes
@@ -313,6 +315,7 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
     aux = np.ascontiguousarray(np.stack(_CacState(plan).arrays()))
     aux_buf = ffi.from_buffer("double[]", aux)
     rule = RULES[plan.integrator]
+    single = int(plan.program.device.precision == "float32")
 
     def cim(state, k0, k1, draws):
         if isinstance(draws, CounterKey):
@@ -320,6 +323,6 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
         else:
             tape = np.ascontiguousarray(draws, dtype=np.float64)
             noise, key = ffi.from_buffer("double[]", tape), 0
-        lib.sonq_cim(rule, plan.replicas, m, k0, k1, plan.steps, ffi.from_buffer("double[]", state), noise, key,
+        lib.sonq_cim(rule, single, plan.replicas, m, k0, k1, plan.steps, ffi.from_buffer("double[]", state), noise, key,
                      dense, *csr, temperature, params, aux_buf, plan.dt, backend.threads)
     return cim
