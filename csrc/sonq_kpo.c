@@ -5,7 +5,7 @@
  * replicas; the last block is padded to whole vectors), node-major inside a block: x[i·W + l].
  * A step of node i needs only its own x, y and the coupling sums Σ_j J_ij f(x_j) of the previous
  * drift, so each step is one fused pass over the nodes: coupling sums (a register-blocked product
- * of KPO_RB(NV) rows of J with the block's f vectors for dense couplings, CSR rows otherwise), the
+ * of KPO_RB(NV) rows of J, packed in panels, with the block's f vectors for dense couplings, CSR rows otherwise), the
  * coupling (and Kerr) kick, the walls, then the next step's detuning and thermal kick and its
  * drift, writing the next f; one barrier per step separates the passes.  With at least as many
  * lane blocks as threads, the blocks run one per thread with no barrier; otherwise the team splits
@@ -32,7 +32,7 @@
 #define KPO_MAXV 4          /* SIMD vectors per lane block */
 /* Accumulator vectors of a register tile of the dense product, rows × vectors of lanes: 24 of the
  * 32 AVX-512 registers (the rest hold a coupling row's f vectors), fewer where vectors are split
- * into narrower registers.  A tile of KPO_ACC/NV rows reads the block's f vectors once, so wide
+ * into narrower registers.  A tile of KPO_RB(NV) rows reads the block's f vectors once, so wide
  * tiles cut the traffic from L2 that re-reading them costs. */
 #ifndef KPO_ACC
 #ifdef __AVX512F__
@@ -41,8 +41,15 @@
 #define KPO_ACC 4
 #endif
 #endif
-#define KPO_RB(NV) (KPO_ACC / (NV) > 1 ? KPO_ACC / (NV) : 2) /* rows per tile: even, for the noise's node pairs */
-#define KPO_RB_MAX (KPO_ACC > 2 ? KPO_ACC : 2)
+/* Rows per panel of the packed dense couplings: panel b holds rows b·KPO_PANEL.. column by column,
+ * dense[(b·m + j)·KPO_PANEL + r] = J[b·KPO_PANEL + r, j], so the couplings of one column a tile
+ * needs are adjacent (one pointer per panel, immediate offsets), and the panel height is the
+ * widest lane block's tile, so each panel is streamed once per step. */
+#define KPO_PANEL (KPO_ACC / KPO_MAXV > 2 ? KPO_ACC / KPO_MAXV : 2)
+/* Rows per tile of NV vectors of lanes: whole panels (even, for the noise's node pairs), as many as
+ * KPO_ACC accumulators hold. */
+#define KPO_RB(NV) (KPO_PANEL * (KPO_ACC / ((NV) * KPO_PANEL) > 1 ? KPO_ACC / ((NV) * KPO_PANEL) : 1))
+#define KPO_RB_MAX KPO_RB(1) /* every tile height divides it; the panels are padded to a multiple */
 #define KPO_TILE_VECS (KPO_ACC > 2 * KPO_MAXV ? KPO_ACC : 2 * KPO_MAXV) /* ≥ KPO_RB(NV)·NV for every NV */
 #define KPO_DENSE_FILL 4    /* dense product once nnz ≥ m²/KPO_DENSE_FILL */
 #define KPO_MIN_PARALLEL (1 << 14) /* (nnz + m)·lanes per step under which one thread does a block */
@@ -131,21 +138,30 @@ KPO_INLINE void kpo_normals(uint64_t key, int64_t k, int64_t r0, int64_t W, int6
 #undef VW
 #undef S
 
-int64_t sonq_kpo_dense_size(int64_t m, int64_t nnz) { return nnz * KPO_DENSE_FILL >= m * m ? m * m : 0; }
+/* Panels of the packed couplings, padded with zero rows to a multiple of KPO_RB_MAX rows. */
+static int64_t kpo_panels(int64_t m) { return (m + KPO_RB_MAX - 1) / KPO_RB_MAX * (KPO_RB_MAX / KPO_PANEL); }
+
+int64_t sonq_kpo_dense_size(int64_t m, int64_t nnz) {
+    return nnz * KPO_DENSE_FILL >= m * m ? kpo_panels(m) * KPO_PANEL * m : 0;
+}
 
 void sonq_kpo_pack_dense(int64_t m, const int64_t *indptr, const int32_t *indices, const double *data, int single,
                          void *dense) {
-    if (single) {
-        float *d = dense;
-        for (int64_t q = 0; q < m * m; q++) d[q] = 0.0f;
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t p = indptr[i]; p < indptr[i + 1]; p++) d[i * m + indices[p]] += (float)data[p];
-    } else {
-        double *d = dense;
-        for (int64_t q = 0; q < m * m; q++) d[q] = 0.0;
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t p = indptr[i]; p < indptr[i + 1]; p++) d[i * m + indices[p]] += data[p];
+    const int64_t size = kpo_panels(m) * KPO_PANEL * m;
+    for (int64_t q = 0; q < size; q++) {
+        if (single)
+            ((float *)dense)[q] = 0.0f;
+        else
+            ((double *)dense)[q] = 0.0;
     }
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t p = indptr[i]; p < indptr[i + 1]; p++) {
+            const int64_t q = ((i / KPO_PANEL) * m + indices[p]) * KPO_PANEL + i % KPO_PANEL;
+            if (single)
+                ((float *)dense)[q] += (float)data[p];
+            else
+                ((double *)dense)[q] += data[p];
+        }
 }
 
 void sonq_kpo(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1, double *state,
@@ -164,22 +180,23 @@ void sonq_kpo(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1
 
 typedef REAL S(kvec) __attribute__((vector_size(VW * sizeof(REAL)), aligned(sizeof(REAL))));
 
-/* acc[r·NV + v] = Σ_j J[(i + r)·m + j] · F[j·W + v·VW ..] for r < RBC rows: each coupling loaded
- * feeds NV vectors of lanes, each vector of f RBC rows. */
+/* acc[r·NV + v] = Σ_j J[i + r, j] · F[j·W + v·VW ..] for r < RBC rows (i a multiple of RBC, a
+ * multiple of KPO_PANEL; rows past m are the panels' zero padding): each coupling loaded feeds NV
+ * vectors of lanes, each vector of f RBC rows. */
 KPO_INLINE void S(dense_rows)(const REAL *J, int64_t m, int64_t i, const REAL *F, const int NV, const int RBC,
                               S(kvec) *acc) {
     const int64_t W = NV * VW;
     S(kvec) t[KPO_TILE_VECS]; /* sized to the tile, so GCC keeps it in registers */
 #pragma GCC unroll 24
     for (int q = 0; q < RBC * NV; q++) t[q] = (S(kvec)){0};
-    const REAL *row = J + i * m;
+    const REAL *panel = J + (i / KPO_PANEL) * m * KPO_PANEL;
     for (int64_t j = 0; j < m; j++) {
         S(kvec) f[KPO_MAXV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) f[v] = *(const S(kvec) *)(F + j * W + v * VW);
 #pragma GCC unroll 24
         for (int r = 0; r < RBC; r++) {
-            const REAL w = row[r * m + j];
+            const REAL w = panel[(r / KPO_PANEL) * m * KPO_PANEL + j * KPO_PANEL + r % KPO_PANEL];
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++) t[r * NV + v] += w * f[v];
         }
@@ -241,10 +258,8 @@ KPO_INLINE void S(close)(const kpo_model *a, int64_t k, int64_t r0, int64_t nrea
     for (int64_t i = i0; i < i1; i += RB) {
         const int64_t rb = i1 - i < RB ? i1 - i : RB;
         S(kvec) acc[KPO_RB_MAX * KPO_MAXV];
-        if (J && rb == RB)
-            S(dense_rows)(J, m, i, Fc, NV, RB, acc);
-        else if (J)
-            for (int64_t r = 0; r < rb; r++) S(dense_rows)(J, m, i + r, Fc, NV, 1, acc + r * NV);
+        if (J)
+            S(dense_rows)(J, m, i, Fc, NV, RB, acc); /* a short last tile reads the panel's padding */
         else
             for (int64_t r = 0; r < rb; r++) S(csr_row)(a, i + r, Fc, NV, acc + r * NV);
         for (int64_t r = 0; r < rb; r++) {

@@ -7,11 +7,11 @@
  * −c₀·dt.  rule: 0 ballistic, 1 discrete, 2 adiabatic.  single: work in float32 (the packed dense
  * couplings then hold floats).  threads ≤ 0: OpenMP's default team size. */
 
-/* Elements of the packed dense couplings of an m-node program with nnz couplings (m·m), or 0 when
- * the matrix is too sparse for the dense product to pay off (nnz < m²/4). */
+/* Elements of the packed dense couplings of an m-node program with nnz couplings (row panels, m·m
+ * plus padding), or 0 when the matrix is too sparse for the dense product to pay off (nnz < m²/4). */
 int64_t sonq_kpo_dense_size(int64_t m, int64_t nnz);
 
-/* Packs CSR couplings row-major into dense (sonq_kpo_dense_size elements, float32 when single). */
+/* Packs CSR couplings into the row panels of dense (sonq_kpo_dense_size elements, float32 when single). */
 void sonq_kpo_pack_dense(int64_t m, const int64_t *indptr, const int32_t *indices, const double *data, int single,
                          void *dense);
 
