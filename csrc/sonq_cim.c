@@ -106,13 +106,68 @@ void sonq_cim(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1
 typedef CIM_REAL CIM_F(real);
 #define real CIM_F(real)
 
+/* Rows i and i + 1 of the products for replicas r..r+3: 16 sums over k, each coupling and amplitude
+ * loaded once for two rows or four replicas. */
+static inline void CIM_F(pair_rows)(const real *J, const real *state, const real *s, int64_t m, int64_t i, int64_t r,
+                                    real *jx, real *js) {
+    const real *restrict J0 = J + i * m, *restrict J1 = J0 + m;
+    const real *restrict x0 = state + (r + 0) * 3 * m, *restrict x1 = state + (r + 1) * 3 * m,
+                         *restrict x2 = state + (r + 2) * 3 * m, *restrict x3 = state + (r + 3) * 3 * m;
+    const real *restrict s0 = s + (r + 0) * m, *restrict s1 = s + (r + 1) * m, *restrict s2 = s + (r + 2) * m,
+                         *restrict s3 = s + (r + 3) * m;
+    real a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+    real b00 = 0, b01 = 0, b02 = 0, b03 = 0, b10 = 0, b11 = 0, b12 = 0, b13 = 0;
+    for (int64_t k = 0; k < m; k++) {
+        const real u = J0[k], w = J1[k], xa = x0[k], xb = x1[k], xc = x2[k], xd = x3[k];
+        const real sa = s0[k], sb = s1[k], sc = s2[k], sd = s3[k];
+        a00 += u * xa;
+        a01 += u * xb;
+        a02 += u * xc;
+        a03 += u * xd;
+        a10 += w * xa;
+        a11 += w * xb;
+        a12 += w * xc;
+        a13 += w * xd;
+        b00 += u * sa;
+        b01 += u * sb;
+        b02 += u * sc;
+        b03 += u * sd;
+        b10 += w * sa;
+        b11 += w * sb;
+        b12 += w * sc;
+        b13 += w * sd;
+    }
+    jx[(r + 0) * m + i] = a00;
+    jx[(r + 1) * m + i] = a01;
+    jx[(r + 2) * m + i] = a02;
+    jx[(r + 3) * m + i] = a03;
+    jx[(r + 0) * m + i + 1] = a10;
+    jx[(r + 1) * m + i + 1] = a11;
+    jx[(r + 2) * m + i + 1] = a12;
+    jx[(r + 3) * m + i + 1] = a13;
+    js[(r + 0) * m + i] = b00;
+    js[(r + 1) * m + i] = b01;
+    js[(r + 2) * m + i] = b02;
+    js[(r + 3) * m + i] = b03;
+    js[(r + 0) * m + i + 1] = b10;
+    js[(r + 1) * m + i + 1] = b11;
+    js[(r + 2) * m + i + 1] = b12;
+    js[(r + 3) * m + i + 1] = b13;
+}
+
 /* jx[r·m + i] = Σ_k J_ik x_r[k], js likewise for the spins, for rows i0..i1−1 and R replicas
- * (x_r at state + r·3m). */
+ * (x_r at state + r·3m).  Rows go in pairs for whole groups of four replicas; i0 is even, so the
+ * pairing, and with it every sum's arithmetic, is the same whatever the split. */
 static void CIM_F(dense_rows)(const real *J, const real *state, const real *s, int64_t R, int64_t m, int64_t i0,
                               int64_t i1, real *jx, real *js) {
+    const int64_t groups_end = R / CIM_RB * CIM_RB;
+    int64_t paired = i0;
+    for (; paired + 1 < i1; paired += 2)
+        for (int64_t r = 0; r < groups_end; r += CIM_RB) CIM_F(pair_rows)(J, state, s, m, paired, r, jx, js);
+    /* What the pairs left: an odd last row for the groups, and every row for the replicas past them. */
     for (int64_t i = i0; i < i1; i++) {
         const real *restrict Ji = J + i * m;
-        int64_t r = 0;
+        int64_t r = i < paired ? groups_end : 0;
         for (; r + CIM_RB <= R; r += CIM_RB) {
             const real *restrict x0 = state + (r + 0) * 3 * m, *restrict x1 = state + (r + 1) * 3 * m,
                                  *restrict x2 = state + (r + 2) * 3 * m, *restrict x3 = state + (r + 3) * 3 * m;
@@ -283,7 +338,8 @@ static void CIM_F(cim_run)(const cim_call *c) {
         }
     } else {
         /* Few replicas: the team splits the products' rows (two barriers per step). */
-        const int64_t tile = m / (8 * nt) > 1 ? m / (8 * nt) : 1, tiles = (m + tile - 1) / tile;
+        /* Even tiles: the dense product's row pairs never straddle two. */
+        const int64_t tile = (m / (8 * nt) + 2) / 2 * 2, tiles = (m + tile - 1) / tile;
 #pragma omp parallel num_threads(nt)
         for (int64_t k = k0; k < k1; k++) {
 #pragma omp single
