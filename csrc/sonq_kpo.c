@@ -4,12 +4,13 @@
  * Replicas are processed in lane blocks of up to four SIMD vectors (32 float64 or 64 float32
  * replicas; the last block is padded to whole vectors), node-major inside a block: x[i·W + l].
  * A step of node i needs only its own x, y and the coupling sums Σ_j J_ij f(x_j) of the previous
- * drift, so each step is one fused pass over the nodes: coupling sums (a register-blocked product
- * of KPO_RB(NV) rows of J, packed in panels, with the block's f vectors for dense couplings, CSR rows otherwise), the
- * coupling (and Kerr) kick, the walls, then the next step's detuning and thermal kick and its
- * drift, writing the next f; one barrier per step separates the passes.  With at least as many
- * lane blocks as threads, the blocks run one per thread with no barrier; otherwise the team splits
- * each block's nodes (so one replica, or 32 on an all-to-all chip, use every core).
+ * drift, so each step is one fused pass over the nodes: coupling sums (for dense couplings a
+ * register-blocked product of KPO_RB(NV) rows of J, packed in row panels, with the block's f
+ * vectors; CSR rows otherwise), the coupling (and Kerr) kick, the walls, then the next step's detuning and thermal kick and its
+ * drift, writing the next f.  With a SIMD vector of replicas per thread or more, the replicas are
+ * shared out in at least one lane block per thread and each thread runs whole blocks with no
+ * barrier; with fewer, the team splits each block's nodes, one barrier per step separating the
+ * passes (so a single replica uses every core too).
  *
  * Noise: draws (k − k0, r, i) when given, consumed as the NumPy reference does; otherwise the
  * counter-based generator of sonq_rng.h with the counters of sonq_kernels.c's kicks (node pair,
@@ -330,34 +331,49 @@ static void S(block)(const kpo_model *a, double *state, int64_t r0, int64_t nrea
     }
 }
 
+/* Lane block b of nb over V vectors of lanes: its first replica, its vectors and its real replicas
+ * (vectors shared out as evenly as possible, the earlier blocks taking the extra ones). */
+static void S(lane_block)(int64_t R, int64_t V, int64_t nb, int64_t b, int64_t *r0, int *nv, int64_t *nreal) {
+    const int64_t base = V / nb, extra = V % nb;
+    *nv = (int)(base + (b < extra));
+    *r0 = VW * (b * base + (b < extra ? b : extra));
+    *nreal = R - *r0 < *nv * VW ? R - *r0 : *nv * VW;
+}
+
 static void S(kpo_run)(const kpo_model *a, double *state, int threads) {
-    const int64_t R = a->R, m = a->m, wide = KPO_MAXV * VW;
-    const int64_t nb = (R + wide - 1) / wide;
+    const int64_t R = a->R, m = a->m, V = (R + VW - 1) / VW;
     const int64_t nnz = a->dense ? m * m : a->indptr[m];
-    const int64_t last = R - (nb - 1) * wide, last_nv = (last + VW - 1) / VW;
-    int nt = kpo_max_threads(threads);
+    const int nt = kpo_max_threads(threads);
+    /* Lane blocks of at most KPO_MAXV vectors; at least one per thread when there are vectors
+     * enough, so that each thread runs whole blocks with no barrier (robust when other processes
+     * share the cores: a team that meets at a barrier every step waits for its slowest thread). */
+    int64_t nb = (V + KPO_MAXV - 1) / KPO_MAXV;
+    if (nb < nt && V >= nt) nb = nt;
     if (nb >= nt && nt > 1) {
-        /* One lane block per thread at a time: no barriers. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
         for (int64_t b = 0; b < nb; b++) {
-            const int NV = b + 1 < nb ? KPO_MAXV : (int)last_nv;
-            REAL *buf = kpo_alloc(4 * m * NV * VW * (int64_t)sizeof(REAL));
-            S(block)(a, state, b * wide, b + 1 < nb ? wide : last, buf, 0, NV);
+            int64_t r0, nreal;
+            int nv;
+            S(lane_block)(R, V, nb, b, &r0, &nv, &nreal);
+            REAL *buf = kpo_alloc(4 * m * nv * VW * (int64_t)sizeof(REAL));
+            S(block)(a, state, r0, nreal, buf, 0, nv);
             free(buf);
         }
         return;
     }
+    /* Fewer vectors than threads: the team splits each block's nodes. */
     for (int64_t b = 0; b < nb; b++) {
-        const int NV = b + 1 < nb ? KPO_MAXV : (int)last_nv;
-        const int64_t work = (nnz + m) * NV * VW;
-        const int64_t tiles = (m + KPO_RB(NV) - 1) / KPO_RB(NV);
-        int team = work < KPO_MIN_PARALLEL ? 1 : (int)(tiles < nt ? tiles : nt);
-        REAL *buf = kpo_alloc(4 * m * NV * VW * (int64_t)sizeof(REAL));
+        int64_t r0, nreal;
+        int nv;
+        S(lane_block)(R, V, nb, b, &r0, &nv, &nreal);
+        const int64_t work = (nnz + m) * nv * VW, tiles = (m + KPO_RB(nv) - 1) / KPO_RB(nv);
+        const int team = work < KPO_MIN_PARALLEL ? 1 : (int)(tiles < nt ? tiles : nt);
+        REAL *buf = kpo_alloc(4 * m * nv * VW * (int64_t)sizeof(REAL));
         if (team > 1) {
 #pragma omp parallel num_threads(team)
-            S(block)(a, state, b * wide, b + 1 < nb ? wide : last, buf, 1, NV);
+            S(block)(a, state, r0, nreal, buf, 1, nv);
         } else
-            S(block)(a, state, b * wide, b + 1 < nb ? wide : last, buf, 0, NV);
+            S(block)(a, state, r0, nreal, buf, 0, nv);
         free(buf);
     }
 }
