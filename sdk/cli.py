@@ -22,17 +22,20 @@ import argparse
 import json
 import math
 import sys
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from compiler.compile import compile
 from compiler.models.ising import IsingModel
-from compiler.program import Program
-from device_models.errors import ModelError, SonqError
+from compiler.program import DEFLATE_MAX_RATIO, Program
+from device_models.errors import ModelError, ProgramFormatError, SonqError
 from device_models.files import atomic_write, check_output_dir, check_output_path, one_line, printable
 from device_models.registry import list_devices
 from device_models.spec import DeviceSpec
+from runtime.errors import RunError
 from runtime.results import SampleSet
 from runtime.run import run
 from sdk.analysis import success_probability, tts99
@@ -164,30 +167,53 @@ def _output_file(path: Path) -> Path:
 
 def _read_model(path: Path) -> IsingModel:
     """A Gset/rudy file as MaxCut, or a dense J (``.npy``, or ``.npz`` holding one array or ``J``)
-    as ``IsingModel(0, J)``, i.e. ``E(s) = ½ sᵀJs``."""
+    as ``IsingModel(0, J)``, i.e. ``E(s) = ½ sᵀJs``.  A ``.npy`` file is mapped, not read, until
+    its declared shape is known to fit the file; an ``.npz`` member's declared size is checked
+    against the archive before it is read."""
+    shown = printable(str(path))
+    if not path.exists():
+        raise ModelError(f"model file {shown!r} does not exist")
     if not path.is_file():
-        raise ModelError(f"model file {printable(str(path))!r} does not exist")
+        raise ModelError(f"model file {shown!r} is not a regular file")
     if path.suffix not in (".npy", ".npz"):
         return read_gset(path)
     try:
-        data = np.load(path, allow_pickle=False)
-        if isinstance(data, np.lib.npyio.NpzFile):
-            with data:
-                if "J" not in data.files and len(data.files) != 1:
-                    raise ModelError(f"{printable(str(path))}: an .npz model needs one array or an array named "
-                                     f"'J', found {printable(str(data.files))}")
-                J = data["J" if "J" in data.files else data.files[0]]
+        if path.suffix == ".npy":
+            J = np.load(path, mmap_mode="r", allow_pickle=False)
         else:
-            J = data
-    except (OSError, ValueError, EOFError, MemoryError) as exc:
-        raise ModelError(f"{printable(str(path))}: cannot read a J matrix ({exc})") from None
+            J = _npz_matrix(path, shown)
+    except ModelError:
+        raise
+    except (OSError, ValueError, EOFError, MemoryError, zipfile.BadZipFile, zlib.error, ProgramFormatError) as exc:
+        raise ModelError(f"{shown}: cannot read a J matrix ({printable(str(exc))})") from None
     if not isinstance(J, np.ndarray) or J.ndim != 2:
-        raise ModelError(f"{path}: J must be a square matrix, got shape {J.shape}")
+        raise ModelError(f"{shown}: J must be a square matrix, got shape {getattr(J, 'shape', None)}")
     return IsingModel(np.zeros(J.shape[0]), J)
+
+
+def _npz_matrix(path: Path, shown: str) -> np.ndarray:
+    """The one array (or the array ``J``) of an ``.npz`` file, its declared size checked first."""
+    from compiler.program import _member_header, _read_member
+
+    with zipfile.ZipFile(path) as archive:
+        infos = {info.filename[:-4] if info.filename.endswith(".npy") else info.filename: info
+                 for info in archive.infolist()}
+        if "J" not in infos and len(infos) != 1:
+            raise ModelError(f"{shown}: an .npz model needs one array or an array named 'J', found "
+                             f"{printable(str(sorted(infos)))}")
+        name = "J" if "J" in infos else next(iter(infos))
+        info = infos[name]
+        if info.file_size > DEFLATE_MAX_RATIO * info.compress_size + 4096:
+            raise ModelError(f"{shown}: array {printable(name)!r} claims {info.file_size} bytes from "
+                             f"{info.compress_size} compressed bytes")
+        _member_header(archive, info, name)
+        return _read_member(archive, info)
 
 
 def _run(args: argparse.Namespace) -> int:
     output = None if args.output is None else _output_file(args.output)  # before the run
+    if args.target is not None and not math.isfinite(args.target):
+        raise RunError(f"--target must be a finite energy, got {args.target}")
     program = Program.load(args.program)
     result = run(program, args.backend, num_reads=args.reads, seed=args.seed, steps=args.steps,
                  temperature=args.temperature)

@@ -193,6 +193,21 @@ def test_fuzz_tampered_programs(case):
         assert result is None or isinstance(result, SampleSet)
 
 
+JAX = sdk.available_backends().get("jax") is None
+
+
+@pytest.mark.skipif(not JAX, reason="jax is not installed")
+@settings(max_examples=60, **FUZZ)
+@given(tampered_program())
+def test_fuzz_tampered_programs_on_jax(case):
+    name, arrays = case
+    path = _save_raw(WORK / "tampered_jax.npz", arrays)
+    program = _sonq_or_success(lambda: Program.load(path))
+    if program is not None:
+        result = _sonq_or_success(lambda: sdk.run(program, "jax", num_reads=2, steps=5, seed=0))
+        assert result is None or isinstance(result, SampleSet)
+
+
 # --- device descriptions ---------------------------------------------------------------------
 
 RAW_DEVICES = [sdk.load_device(name).to_dict() for name in ("oim64-kings", "pbit256", "gauss8", "oim1024")]
@@ -261,7 +276,7 @@ RUN_ARGS = {
                    {"shil": "x"}, {"shil": 1e300}]),  # a non-mapping: test_known_schedules_not_a_mapping
     "integrator": ([None], ["euler", "heun", "sweep", "rk4", 3, None]),
     "protocol": ([None, "sample"], ["optimize", "anneal", 1, None]),
-    "backend": (list(BACKENDS), ["nope", 3, "circuit"]),
+    "backend": (list(BACKENDS), ["nope", 3, None]),
 }
 
 
@@ -311,6 +326,8 @@ KNOWN_ISSUES = [
      lambda: sdk.run(SMALL["oim"], "numpy", num_reads=1, steps=2, noise="x")),
     ("runtime/run.py run: a program that is not a Program (AttributeError on .cell)",
      lambda: sdk.run("program.npz", "numpy")),
+    ("compiler/netlist/lower.py _resample: a huge dt asks for a huge sub-step array (ValueError)",
+     lambda: sdk.run(SMALL["oim"], "circuit", num_reads=1, steps=1, dt=1e300, seed=0)),
     ("sdk/analysis.py success_probability: a non-numeric target",
      lambda: sdk.success_probability(sdk.run(SMALL["pbit"], "numpy", num_reads=2, steps=2, seed=0), target="x")),
 ]

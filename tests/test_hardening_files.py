@@ -5,6 +5,7 @@ intact and no temporary file behind), output paths are checked before any work, 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -219,6 +220,15 @@ def test_cli_run_writes_results_atomically(program_file, tmp_path):
 
 # --- Ctrl-C -----------------------------------------------------------------------------------
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _sonq() -> list[str]:
     exe = Path(sys.executable).with_name("sonq")
     return [str(exe)] if exe.is_file() else [sys.executable, "-m", "sdk.cli"]
@@ -234,14 +244,22 @@ C_BLOCKS = pytest.mark.xfail(reason="the C backend holds Ctrl-C until its single
 def test_sigint_stops_sonq_run_at_once(program_file, tmp_path, backend):
     out = tmp_path / "out.npz"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # warm the compiled kernels (numba caches them), so the long run is simulating when interrupted
+    # Warm the compiled kernels (numba caches them) and measure the CPU time of a whole short run
+    # (imports included): once the long run has used a second more, it is simulating, not importing.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(_sonq() + ["run", str(program_file), "-b", backend, "-r", "4", "--steps", "10"],
                    capture_output=True, timeout=300, env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    warm = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     proc = subprocess.Popen(_sonq() + ["run", str(program_file), "-b", backend, "-r", "64", "--steps",
                                        str(10**7), "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
-        time.sleep(4.0)
+        deadline = time.monotonic() + 120
+        while _cpu_seconds(proc.pid) < warm + 1.0 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        time.sleep(0.5)
         assert proc.poll() is None, proc.communicate()
         sent = time.perf_counter()
         proc.send_signal(signal.SIGINT)
