@@ -11,7 +11,8 @@ from device_models.units import parse_quantity
 
 SHIPPED = {"oim64-kings": ("oim", 64, "kings"), "oim1024": ("oim", 1024, "all_to_all"),
            "gauss8": ("gauss", 8, "all_to_all"), "toroidal_8k": ("gauss", 8192, "torus2d"),
-           "pbit256": ("pbit", 256, "all_to_all")}
+           "pbit256": ("pbit", 256, "all_to_all"), "kpo1024": ("kpo", 1024, "all_to_all"),
+           "kpo64-kings": ("kpo", 64, "kings"), "cim1024": ("cim", 1024, "all_to_all"), "cim64": ("cim", 64, "all_to_all")}
 
 
 def test_shipped_devices_load():

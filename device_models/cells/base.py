@@ -27,7 +27,7 @@ import scipy.sparse.linalg as spla
 from device_models.schedules import Schedule
 
 K_BOLTZMANN = 1.380649e-23  # J/K
-MODES = ("optimize", "sample")
+MODES = ("optimize", "sample", "recall")
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,10 @@ class AbstractCell(abc.ABC):
 
     @abc.abstractmethod
     def presets(self, program: Programmed) -> dict[str, Preset]:
-        """Default protocols by mode (:data:`MODES`; a cell offers those that make sense)."""
+        """Default protocols by mode (:data:`MODES`; a cell offers those that make sense):
+        ``"optimize"`` anneals towards low energy, ``"sample"`` samples at a temperature with the
+        accurate step rule, ``"recall"`` relaxes without noise from a given state into the nearest
+        stable one (associative memory)."""
 
     def default_mode(self) -> str:
         """The mode of a run given no schedule: optimisation for discrete variables (as Ocean
@@ -199,6 +202,12 @@ class AbstractSpinCell(AbstractCell):
 
     def decode(self, program, raw):
         return self.spins(program, raw)
+
+    def encode(self, program: Programmed, spins: np.ndarray, rng: np.random.Generator,
+               jitter: float = 0.0) -> np.ndarray:
+        """Node states (..., width·m) that read out as ``spins`` (..., n): a cue or a chain's start.
+        ``jitter``: spread of Gaussian noise added to continuous state variables."""
+        raise NotImplementedError(f"{self.name!r} cells cannot start from given spins yet")
 
     def initial_state(self, rng, replicas, nodes):
         return rng.choice([-1.0, 1.0], size=(replicas, self.width * nodes))

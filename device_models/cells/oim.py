@@ -39,6 +39,10 @@ SHIL_KNOTS = ((0.0, 0.0), (0.5, 0.3), (2 / 3, 0.3), (1.0, 1.0))
 NOISE_START = 0.3
 NOISE_UNTIL = 2 / 3
 SAMPLE_RUN_TIME = 100.0  # device time in units of 1/s: sampling runs at the accuracy step
+# Recall: SHIL held at s from the start keeps binary phases stable (weaker SHIL lets the phases
+# leave a cue along its fastest-growing mode; 2·s freezes the cue's errors); 2000 accuracy steps.
+RECALL_SHIL = 1.0
+RECALL_STEPS = 2000
 # Optimisation: Euler at λ_max·dt = 1 (ten accuracy steps); the study found device time is what
 # matters, and that N ≈ 10³ needs ~10× the steps N ≈ 10² does.
 OPTIMIZE_LAMBDA_DT = 1.0
@@ -98,9 +102,11 @@ class OimCell(AbstractSpinCell):
         schedules = {"temperature": Schedule.linear(NOISE_START * s, 0.0, NOISE_UNTIL),
                      "shil": Schedule.piecewise(knots, [v * s for v in values])}
         steps = round(OPTIMIZE_STEPS * math.sqrt(max(program.num_nodes, 100) / 100))
+        recall = {"temperature": Schedule.constant(0.0), "shil": Schedule.constant(RECALL_SHIL * s)}
         return {"optimize": Preset(schedules, "euler", steps=steps,
                                    dt_factor=OPTIMIZE_LAMBDA_DT / self.stability),
-                "sample": Preset(schedules, "heun", run_time=SAMPLE_RUN_TIME / s)}
+                "sample": Preset(schedules, "heun", run_time=SAMPLE_RUN_TIME / s),
+                "recall": Preset(recall, "heun", steps=RECALL_STEPS)}
 
     def stiffness(self, program, schedules):
         shil = schedules["shil"]
@@ -111,6 +117,13 @@ class OimCell(AbstractSpinCell):
 
     def spins(self, program, raw):
         return read_spins(raw, program.reference)
+
+    def encode(self, program, spins, rng, jitter=0.0):
+        """Phases 0 (spin +1) or π (−1), the reference oscillator at 0, plus ``jitter`` radians."""
+        s = np.asarray(spins, dtype=np.float64)
+        if program.reference:
+            s = np.concatenate([s, np.ones((*s.shape[:-1], 1))], axis=-1)
+        return np.where(s > 0, 0.0, np.pi) + jitter * rng.standard_normal(s.shape)
 
     def warnings(self, components, loading, physics):
         limit = 2 * components["capacitance"] * physics.omega0

@@ -18,7 +18,8 @@ import numpy as np
 from device_models.cells.base import AbstractSpinCell, CellPhysics, Component, Preset, Programmed, flip_costs
 from device_models.schedules import Schedule, ScheduleError
 
-SWEEPS = 1000  # default sweeps of both presets
+SWEEPS = 1000  # default sweeps of the optimize and sample presets
+RECALL_SWEEPS = 20  # zero-temperature sweeps: each flips every spin against its field
 ANNEAL_HOT = 0.5  # odds of the costliest flip at the start of an optimisation anneal
 ANNEAL_COLD = 0.01  # odds of the cheapest nonzero flip at its end
 
@@ -72,7 +73,8 @@ class PbitCell(AbstractSpinCell):
 
     def presets(self, program):
         thermal = Schedule.constant(program.physics.thermal_temperature)
-        out = {"sample": Preset({"temperature": thermal}, "sweep", steps=SWEEPS)}
+        out = {"sample": Preset({"temperature": thermal}, "sweep", steps=SWEEPS),
+               "recall": Preset({"temperature": Schedule.constant(0.0)}, "sweep", steps=RECALL_SWEEPS)}
         if flip_costs(program)[1] > 0:
             start, stop = anneal_range(program)
             out["optimize"] = Preset({"temperature": Schedule.geometric(start, stop)}, "sweep", steps=SWEEPS)
@@ -89,3 +91,7 @@ class PbitCell(AbstractSpinCell):
 
     def spins(self, program, raw):
         return raw.astype(np.int8), None
+
+    def encode(self, program, spins, rng, jitter=0.0):
+        """The spins themselves (a p-bit holds its spin)."""
+        return np.asarray(spins, dtype=np.float64)

@@ -292,8 +292,8 @@ def _spins(data, n: int) -> np.ndarray:
 
 
 def _nodes(program: Program, spins: np.ndarray) -> np.ndarray:
-    """Chain states as node states of ``program``'s cell (p-bit nodes are the spins)."""
-    if program.cell.width != 1 or program.reference:
-        raise LearningError(f"in-the-loop learning runs on p-bit-like chips; {program.cell.name!r} programs "
-                            "need their own initial-state mapping")
-    return np.asarray(spins, dtype=np.float64)
+    """Chain states as node states of ``program``'s cell (its ``encode``)."""
+    try:
+        return program.cell.encode(program, spins, np.random.default_rng(0))
+    except NotImplementedError as exc:
+        raise LearningError(str(exc)) from None
