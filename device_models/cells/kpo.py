@@ -134,6 +134,15 @@ class KpoCell(AbstractSpinCell):
         """x and y uniform on [−1, 1), as the simulated-bifurcation package starts its agents."""
         return rng.uniform(-1.0, 1.0, (replicas, 2 * nodes))
 
+    def encode(self, program, spins, rng, jitter=0.0):
+        """x = ±1 (at the walls; the reference node at +1) and y = 0, plus ``jitter`` of Gaussian
+        noise on both quadratures."""
+        x = np.asarray(spins, dtype=np.float64)
+        if program.reference:
+            x = np.concatenate([x, np.ones((*x.shape[:-1], 1))], axis=-1)
+        state = np.concatenate([x, np.zeros_like(x)], axis=-1)
+        return state + jitter * rng.standard_normal(state.shape)
+
     def spins(self, program, raw):
         m = raw.shape[-1] // 2
         return read_spins(raw[..., :m], program.reference)

@@ -44,6 +44,14 @@ def test_registered_with_its_chips():
     assert physics.readout_time == pytest.approx(10 * 2 * np.pi * np.sqrt(1e-9 * 1e-12))
 
 
+def test_encode_reads_back():
+    prog = sdk.compile(_sk(9, 3), "kpo1024")  # fields: a reference node
+    s = np.random.default_rng(0).choice([-1, 1], (5, 9))
+    state = KpoCell().encode(prog, s, np.random.default_rng(1), jitter=0.1)
+    assert state.shape == (5, 20)
+    assert np.array_equal(KpoCell().spins(prog, state)[0], s)
+
+
 # ------------------------------------------------------------------------------------- cross-check
 
 def _peer_run(M: np.ndarray, replicas: int, steps: int, mode: str, seed: int):
