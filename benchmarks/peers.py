@@ -21,6 +21,7 @@ graph (1024 colours, so 1024 one-spin blocks) it does not compile in any reasona
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -281,12 +282,13 @@ def target_energy(outcomes: list[Outcome]) -> float:
     return best + TARGET_GAP * abs(best)
 
 
-def run(log=print, solvers=SOLVERS, names=INSTANCES, budgets=BUDGETS, repeats=REPEATS) -> list[Outcome]:
+def run(log=print, solvers=SOLVERS, names=INSTANCES, budgets=BUDGETS, repeats=REPEATS,
+        cap: float = LADDER_CAP_S) -> list[Outcome]:
     """Every solver on every instance over the budget ladder (``FIXED_BUDGETS`` for solvers that
     run one budget only), ``repeats`` seeded batches of READS reads per budget, pooled.  A solver's
     ladder stops once a batch holds a target-level read with probability ≥ 0.99 at some budget
     (larger budgets then only cost more) — judged against the best energy so far — or when the
-    next budget would take longer than LADDER_CAP_S.  One untimed call at the first budget warms
+    next budget would take longer than ``cap`` seconds.  One untimed call at the first budget warms
     each solver up (imports, JIT compiles, thread pools)."""
     out = []
     for name, build in names.items():
@@ -300,9 +302,8 @@ def run(log=print, solvers=SOLVERS, names=INSTANCES, budgets=BUDGETS, repeats=RE
                 pass
             last = 0.0
             for budget in ladder:
-                if last and 2 * last * budget / prev > LADDER_CAP_S:
-                    log(f"  {name:14s} {solver:26s} stops before {budget}: the next budget would exceed "
-                        f"{LADDER_CAP_S:.0f} s")
+                if last and last * budget / prev > cap:
+                    log(f"  {name:14s} {solver:26s} stops before {budget}: it would take over {cap:.0f} s")
                     break
                 try:
                     batches = [fn(model, name, budget, SEED + k) for k in range(repeats)]
@@ -364,6 +365,31 @@ def _mark_best(rows: list[dict]) -> None:
     fastest = min(best.values(), key=lambda r: r["tts99"])
     for r in best.values():
         r["overlaps_fastest"] = r is not fastest and r["tts_range"][0] <= fastest["tts_range"][1]
+
+
+def table(rows: list[dict]) -> list[str]:
+    """Each solver's best budget per instance (the lowest TTS99), fastest first."""
+    lines = ["| instance | solver | best budget | wall s (batch) | best energy | p(target) [95% CI] | TTS99 s [range] | "
+             "overlaps fastest | note |", "|---|---|---|---|---|---|---|---|---|"]
+    for name in dict.fromkeys(r["instance"] for r in rows):
+        group = [r for r in rows if r["instance"] == name]
+        best = sorted((r for r in group if r.get("best_of_solver")), key=lambda r: r["tts99"])
+        missed = [s for s in dict.fromkeys(r["solver"] for r in group) if s not in {r["solver"] for r in best}]
+        for r in best:
+            lo, hi = r["ci"]
+            t_lo, t_hi = r["tts_range"]
+            overlap = "yes" if r.get("overlaps_fastest") else ("fastest" if r is best[0] else "no")
+            lines.append(f"| {name} | {r['solver']} | {r['budget']} | {r['seconds']:.3g} | {r['best']:.0f} | "
+                         f"{r['p']:.2f} [{lo:.2f}, {hi:.2f}] | {r['tts99']:.3g} [{t_lo:.3g}, {t_hi:.3g}] | {overlap} | "
+                         f"{r['note']} |")
+        for solver in missed:
+            mine = [r for r in group if r["solver"] == solver]
+            reached = [r for r in mine if "p" in r]
+            note = mine[-1].get("note", "")
+            what = (f"target not reached up to budget {reached[-1]['budget']} (best {min(r['best'] for r in reached):.0f})"
+                    if reached else f"failed: {note}")
+            lines.append(f"| {name} | {solver} | – | – | – | 0 | ∞ | | {what} |")
+    return lines
 
 
 # --- Distribution agreement with an exact reference: a 12-spin model both samplers can enumerate ------
@@ -435,5 +461,37 @@ def distribution(log=print) -> tuple[list[dict], float]:
     return rows, mean_energy
 
 
+def main(argv=None) -> None:
+    """``python -m benchmarks.peers [--instances NAME ...] [--solvers NAME ...] [--budgets N ...]
+    [--out FILE]``: the time-to-target table alone (``python -m benchmarks.run`` includes it)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--instances", nargs="*", default=list(INSTANCES))
+    ap.add_argument("--solvers", nargs="*", default=list(SOLVERS))
+    ap.add_argument("--budgets", nargs="*", type=int, default=list(BUDGETS))
+    ap.add_argument("--repeats", type=int, default=REPEATS)
+    ap.add_argument("--cap", type=float, default=LADDER_CAP_S, help="seconds a ladder's next budget may take")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    unknown = [x for x in args.instances if x not in INSTANCES] + [x for x in args.solvers if x not in SOLVERS]
+    if unknown:
+        ap.error(f"unknown instance or solver {unknown}; instances {list(INSTANCES)}, solvers {list(SOLVERS)}")
+    start = time.perf_counter()
+    rows = summarize(run(solvers={k: SOLVERS[k] for k in args.solvers}, names={k: INSTANCES[k] for k in args.instances},
+                         budgets=tuple(args.budgets), repeats=args.repeats, cap=args.cap))
+    command = " ".join(["python -m benchmarks.peers", *(sys.argv[1:] if argv is None else argv)])
+    text = "\n".join([f"Produced by `{command}` in {(time.perf_counter() - start) / 60:.1f} min on "
+                      f"{time.strftime('%Y-%m-%d %H:%M')} (load average {os.getloadavg()[0]:.1f} at the end).", "",
+                      *table(rows), ""])
+    if args.out:
+        from device_models.files import atomic_write
+
+        atomic_write(args.out, lambda f: f.write(text), text=True)
+    print(text)
+
+
 if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "thrml":
     _thrml_worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+elif __name__ == "__main__":
+    main()

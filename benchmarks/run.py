@@ -114,31 +114,6 @@ def gpu_report(argv) -> str:
     ])
 
 
-def _peer_table(rows: list[dict]) -> list[str]:
-    """Each solver's best budget per instance (the lowest TTS99), fastest first."""
-    lines = ["| instance | solver | best budget | wall s (batch) | best energy | p(target) [95% CI] | TTS99 s [range] | "
-             "overlaps fastest | note |", "|---|---|---|---|---|---|---|---|---|"]
-    for name in dict.fromkeys(r["instance"] for r in rows):
-        group = [r for r in rows if r["instance"] == name]
-        best = sorted((r for r in group if r.get("best_of_solver")), key=lambda r: r["tts99"])
-        missed = [s for s in dict.fromkeys(r["solver"] for r in group) if s not in {r["solver"] for r in best}]
-        for r in best:
-            lo, hi = r["ci"]
-            t_lo, t_hi = r["tts_range"]
-            overlap = "yes" if r.get("overlaps_fastest") else ("fastest" if r is best[0] else "no")
-            lines.append(f"| {name} | {r['solver']} | {r['budget']} | {r['seconds']:.3g} | {r['best']:.0f} | "
-                         f"{r['p']:.2f} [{lo:.2f}, {hi:.2f}] | {r['tts99']:.3g} [{t_lo:.3g}, {t_hi:.3g}] | {overlap} | "
-                         f"{r['note']} |")
-        for solver in missed:
-            mine = [r for r in group if r["solver"] == solver]
-            reached = [r for r in mine if "p" in r]
-            note = mine[-1].get("note", "")
-            what = (f"target not reached up to budget {reached[-1]['budget']} (best {min(r['best'] for r in reached):.0f})"
-                    if reached else f"failed: {note}")
-            lines.append(f"| {name} | {solver} | – | – | – | 0 | ∞ | | {what} |")
-    return lines
-
-
 def _gibbs_table(rows: list[dict]) -> list[str]:
     """SONQ's p-bit sampler and thrml on each instance: spin updates per second and energies."""
     lines = ["| instance | sampler | wall s | spin updates/s | × thrml | best energy | mean energy | note |",
@@ -292,7 +267,7 @@ def main(argv=None) -> None:
         "anyone.  Instances: SK ±1 N = 1024 (seed 1), Gset G1, G2, G42, a random 3-regular MaxCut N = 2000",
         "(networkx seed 3) and a ±1 spin glass on an Erdős–Rényi graph N = 800 of mean degree 6 (seed 4).",
         "",
-        *(_peer_table(peer_rows) if peer_rows else ["(peers not run: `--no-peers`)"]),
+        *(peers.table(peer_rows) if peer_rows else ["(peers not run: `--no-peers`)"]),
         "",
         "thrml runs the p-bit sampler's algorithm (block Gibbs, one block per colour) with the same colouring",
         "(SONQ's compiler's greedy one: thrml needs a proper colouring supplied by hand) and the same per-sweep",
