@@ -6,8 +6,13 @@
  * SIMD loads and the coupling matrix is streamed once per block rather than once per replica.
  * SDE blocks run in parallel, one per thread, when there are enough of them; otherwise one after
  * another, each with the thread team splitting the nodes (so one replica on a large graph uses
- * every core).  p-bit blocks run in parallel, one per thread (a Gibbs sweep is sequential across
- * colour classes).
+ * every core).  p-bit blocks run in parallel, one per thread, their width chosen so that every
+ * thread gets one (32 replicas on two threads: two blocks of 16); with fewer blocks than threads
+ * (under 16 replicas on two), the team splits each colour class's nodes, a class being internally
+ * uncoupled, with a barrier between classes, where the classes are large enough to pay for it.
+ *
+ * Entry points check every length, the CSR structure and every index they are given before
+ * touching memory (check_run, check_csr), returning SONQ_EINVAL and a sentence instead.
  *
  * An SDE step is one fused pass over the node arrays per drift (sde_cell): tile by tile, the
  * tile's noise and coupling sums go to small buffers that stay in L1, then a single loop over the
@@ -25,8 +30,11 @@
  * counter-based generator of sonq_rng.h supplies it. */
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -46,6 +54,9 @@
 /* (nnz + m)·lanes per step under which the barriers (two per Heun step) cost more than a second
  * thread saves. */
 #define SONQ_MIN_PARALLEL (1 << 13)
+/* Lane·couplings per segment of a p-bit sweep under which a team's barrier at the end of each
+ * segment (≈ 1.5 µs passive, more spinning on shared cores) costs more than splitting it saves. */
+#define SONQ_MIN_SEGMENT (1 << 14)
 /* Bytes of node arrays a lane block keeps in a core's cache (its L2: 2 MiB on Sapphire Rapids). */
 #define SONQ_CACHE_BYTES (2 << 20)
 #define SONQ_INLINE static inline __attribute__((always_inline))
@@ -83,6 +94,8 @@ typedef struct {
     const int64_t *indptr, *order;
     const int32_t *indices;
     const double *data, *h, *temperature;
+    const int64_t *seg; /* nseg + 1 boundaries of the runs of `order` a team updates in parallel */
+    int64_t nseg;
 } pbit_model;
 
 static int team(int threads, int64_t work) {
@@ -381,32 +394,41 @@ static double *lane_array(int64_t n) {
     return posix_memalign(&p, 64, (size_t)(n > 0 ? n : 1) * sizeof(double)) ? NULL : p;
 }
 
-/* Sweeps k0..k1−1 of replicas r0..r0+lanes−1, nodes in colour order (one thread). */
-SONQ_INLINE void pbit_lanes(const pbit_model *a, int64_t k1, double *state, int64_t r0, const int64_t lanes) {
+/* Sweeps k0..k1−1 of replicas r0..r0+lanes−1, run by every thread of the team; x (m·lanes) and u
+ * ((m + 1)·lanes) are the team's shared scratch.  A sweep visits the segments of the colour order
+ * (pbit_segments) in turn, the team splitting each segment's nodes (a static schedule, whose
+ * implicit barrier ends the segment).  Every node's update is computed by one thread from the same
+ * inputs whatever the team size, so results do not depend on it. */
+SONQ_INLINE void pbit_team(const pbit_model *a, int64_t k1, double *state, int64_t r0, const int64_t lanes,
+                           double *x, double *u) {
     const int64_t m = a->m;
-    double *x = lane_array(m * lanes), *u = lane_array((m + 1) * lanes);
+#pragma omp for schedule(static)
     for (int64_t r = 0; r < lanes; r++)
         for (int64_t i = 0; i < m; i++) x[i * lanes + r] = state[(r0 + r) * m + i];
     for (int64_t k = a->k0; k < k1; k++) {
         const double T = a->temperature[k];
-        if (!a->draws)
+        if (!a->draws) {
+#pragma omp for schedule(static)
             for (int64_t r = 0; r < lanes; r++) sonq_uniforms(a->key, (uint32_t)(r0 + r), (uint32_t)k, m, u + r * (m + 1));
-        for (int64_t q = 0; q < m; q++) {
-            const int64_t i = a->order[q];
-            double acc[SONQ_LANES];
-            row_dot(a->indptr, a->indices, a->data, i, x, lanes, 0, acc, acc);
-            for (int64_t r = 0; r < lanes; r++) {
-                const double ui = a->draws ? a->draws[((k - a->k0) * a->R + r0 + r) * m + i] : u[r * (m + 1) + i];
-                const double I = -(a->h[i] + acc[r]);
-                const double act = T > 0 ? tanh(I / T) : (double)((I > 0) - (I < 0));
-                x[i * lanes + r] = act > ui ? 1.0 : -1.0;
+        }
+        for (int64_t s = 0; s < a->nseg; s++) {
+#pragma omp for schedule(static)
+            for (int64_t q = a->seg[s]; q < a->seg[s + 1]; q++) {
+                const int64_t i = a->order[q];
+                double acc[SONQ_LANES];
+                row_dot(a->indptr, a->indices, a->data, i, x, lanes, 0, acc, acc);
+                for (int64_t r = 0; r < lanes; r++) {
+                    const double ui = a->draws ? a->draws[((k - a->k0) * a->R + r0 + r) * m + i] : u[r * (m + 1) + i];
+                    const double I = -(a->h[i] + acc[r]);
+                    const double act = T > 0 ? tanh(I / T) : (double)((I > 0) - (I < 0));
+                    x[i * lanes + r] = act > ui ? 1.0 : -1.0;
+                }
             }
         }
     }
+#pragma omp for schedule(static)
     for (int64_t r = 0; r < lanes; r++)
         for (int64_t i = 0; i < m; i++) state[(r0 + r) * m + i] = x[i * lanes + r];
-    free(x);
-    free(u);
 }
 
 /* Constant lane counts, so the compiler unrolls the lane loops of each and keeps the row sums in
@@ -425,8 +447,9 @@ static void sde_1(const sde_model *a, int64_t k1, double *s, int64_t r0, double 
     sde_team(a, k1, s, r0, 1, buf);
 }
 
-/* Steps k0..k1−1 of the lane block of `width` replicas from r0, on a team of nt threads. */
-static void sde_block(const sde_model *a, int64_t k1, double *state, int64_t r0, int width, int nt) {
+/* Steps k0..k1−1 of the lane block of `width` replicas from r0, on a team of nt threads; returns
+ * SONQ_ENOMEM when its scratch cannot be allocated. */
+static int sde_block(const sde_model *a, int64_t k1, double *state, int64_t r0, int width, int nt) {
     /* The dense product costs m² FMAs from registers per lane against nnz FMAs that each wait on a
      * load, so lane blocks of 8 or more take it from nnz ≥ m²/SONQ_DENSE_FILL on; a single lane
      * streams the matrix either way, 8 bytes per entry of m² against 12 per nonzero, so it takes
@@ -434,16 +457,43 @@ static void sde_block(const sde_model *a, int64_t k1, double *state, int64_t r0,
     sde_model block = *a;
     if (width == 1 && 3 * a->indptr[a->m] < 2 * a->m * a->m) block.dense = NULL;
     double *buf = lane_array(scratch_size(&block, width));
+    if (!buf) return SONQ_ENOMEM;
     (width == 32 ? sde_32 : width == 8 ? sde_8 : sde_1)(&block, k1, state, r0, buf, nt);
     free(buf);
+    return SONQ_OK;
 }
 
-static void pbit_32(const pbit_model *a, int64_t k1, double *s, int64_t r0) { pbit_lanes(a, k1, s, r0, 32); }
-static void pbit_8(const pbit_model *a, int64_t k1, double *s, int64_t r0) { pbit_lanes(a, k1, s, r0, 8); }
-static void pbit_1(const pbit_model *a, int64_t k1, double *s, int64_t r0) { pbit_lanes(a, k1, s, r0, 1); }
+static void pbit_32(const pbit_model *a, int64_t k1, double *s, int64_t r0, double *x, double *u, int nt) {
+#pragma omp parallel num_threads(nt)
+    pbit_team(a, k1, s, r0, 32, x, u);
+}
+static void pbit_16(const pbit_model *a, int64_t k1, double *s, int64_t r0, double *x, double *u, int nt) {
+#pragma omp parallel num_threads(nt)
+    pbit_team(a, k1, s, r0, 16, x, u);
+}
+static void pbit_8(const pbit_model *a, int64_t k1, double *s, int64_t r0, double *x, double *u, int nt) {
+#pragma omp parallel num_threads(nt)
+    pbit_team(a, k1, s, r0, 8, x, u);
+}
+static void pbit_1(const pbit_model *a, int64_t k1, double *s, int64_t r0, double *x, double *u, int nt) {
+#pragma omp parallel num_threads(nt)
+    pbit_team(a, k1, s, r0, 1, x, u);
+}
 
-/* Lane blocks of R replicas, of `wide` (SONQ_LANES or 8), 8 and 1 replicas: widths[b] replicas
- * starting at starts[b]; returns the count. */
+/* Sweeps k0..k1−1 of the lane block of `width` replicas from r0 on a team of nt threads. */
+static int pbit_block(const pbit_model *a, int64_t k1, double *state, int64_t r0, int width, int nt) {
+    double *x = lane_array(a->m * width), *u = lane_array((a->m + 1) * width);
+    if (x && u)
+        (width == 32 ? pbit_32 : width == 16 ? pbit_16 : width == 8 ? pbit_8 : pbit_1)(a, k1, state, r0, x, u, nt);
+    free(x);
+    free(u);
+    return x && u ? SONQ_OK : SONQ_ENOMEM;
+}
+
+/* Lane blocks of R replicas, of `wide` (SONQ_LANES, 16 or 8), 8 and 1 replicas: widths[b]
+ * replicas starting at starts[b]; returns the count.  A replica's arithmetic is the same in every
+ * block of 8 or more lanes (one sum per lane, in CSR order), so only the last R mod 8 replicas,
+ * always in single-lane blocks, round differently, and results do not depend on `wide`. */
 static int64_t lane_blocks(int64_t R, int wide, int64_t *starts, int *widths) {
     const int sizes[3] = {wide, 8, 1};
     int64_t nb = 0, r = 0;
@@ -455,14 +505,103 @@ static int64_t lane_blocks(int64_t R, int wide, int64_t *starts, int *widths) {
     return nb;
 }
 
-void sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, double *state,
-              const double *draws, uint64_t key, const int64_t *indptr, const int32_t *indices,
-              const double *data, const double *dense, const double *h, const double *poly,
-              const double *temperature, const double *shil, double dt, int threads) {
+/* ---- argument checks: every entry point checks the sizes and index ranges it is given before it
+ * reads or writes through a pointer, and reports the first problem in err. */
+
+static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, SONQ_ERR_LEN, fmt, ap);
+        va_end(ap);
+    }
+    return SONQ_EINVAL;
+}
+
+/* a·b, or −1 when the product of two non-negative numbers overflows int64. */
+static int64_t product(int64_t a, int64_t b) { return a == 0 || b <= INT64_MAX / a ? a * b : -1; }
+
+static int check_len(char *err, const char *name, const void *p, int64_t len, int64_t expected) {
+    if (!p) return fail(err, "%s is NULL", name);
+    if (len != expected) return fail(err, "%s has %lld entries, expected %lld", name, (long long)len, (long long)expected);
+    return SONQ_OK;
+}
+
+/* The shape arguments shared by the kernels, the state (R·m doubles) and the draws ((k1−k0)·R·m,
+ * or none); the generator's counters hold the step and replica in 32 bits, the node pair too. */
+static int check_run(char *err, int64_t R, int64_t m, int64_t k0, int64_t k1, const double *state, int64_t state_len,
+                     const double *draws, int64_t draws_len, const double *temperature, int64_t temperature_len) {
+    if (R < 0 || m < 0) return fail(err, "negative replicas (%lld) or nodes (%lld)", (long long)R, (long long)m);
+    if (k0 < 0 || k1 < k0) return fail(err, "bad step range [%lld, %lld)", (long long)k0, (long long)k1);
+    if (R > ((int64_t)1 << 32) || m > ((int64_t)1 << 33) || k1 > ((int64_t)1 << 32))
+        return fail(err, "replicas, nodes or steps beyond the generator's 32-bit counters");
+    const int64_t n = product(R, m), nd = product(n, k1 - k0);
+    if (n < 0 || nd < 0) return fail(err, "replicas × nodes × steps overflows");
+    int rc = check_len(err, "state", state, state_len, n);
+    if (rc) return rc;
+    if (draws && draws_len != nd)
+        return fail(err, "draws has %lld entries, expected (k1 − k0)·R·m = %lld", (long long)draws_len, (long long)nd);
+    if (!temperature) return fail(err, "temperature is NULL");
+    if (temperature_len < k1)
+        return fail(err, "temperature has %lld steps, the block ends at step %lld", (long long)temperature_len,
+                    (long long)k1);
+    return SONQ_OK;
+}
+
+/* CSR structure of an m × m matrix: indptr (m + 1) starts at 0 and never decreases, indptr[m] =
+ * nnz = len(indices) = len(data), every column index in [0, m). */
+static int check_csr(char *err, int64_t m, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
+                     int64_t indices_len, const double *data, int64_t data_len) {
+    int rc = check_len(err, "indptr", indptr, indptr_len, m + 1);
+    if (rc) return rc;
+    if (indptr[0] != 0) return fail(err, "indptr[0] = %lld, expected 0", (long long)indptr[0]);
+    for (int64_t i = 0; i < m; i++)
+        if (indptr[i + 1] < indptr[i])
+            return fail(err, "indptr decreases at row %lld (%lld → %lld)", (long long)i, (long long)indptr[i],
+                        (long long)indptr[i + 1]);
+    const int64_t nnz = indptr[m];
+    if ((rc = check_len(err, "indices", indices, indices_len, nnz)) || (rc = check_len(err, "data", data, data_len, nnz)))
+        return rc;
+    /* The range test as one reduction (vectorized), then a second pass for the message. */
+    int bad = 0;
+    for (int64_t p = 0; p < nnz; p++) bad |= indices[p] < 0 || indices[p] >= m;
+    if (bad)
+        for (int64_t p = 0; p < nnz; p++)
+            if (indices[p] < 0 || indices[p] >= m)
+                return fail(err, "indices[%lld] = %d outside [0, %lld)", (long long)p, (int)indices[p], (long long)m);
+    return SONQ_OK;
+}
+
+/* ---- entry points */
+
+int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64_t state_len,
+             const double *draws, int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len,
+             const int32_t *indices, int64_t indices_len, const double *data, int64_t data_len, const double *dense,
+             int64_t dense_len, const double *h, int64_t h_len, const double *poly, int64_t poly_len,
+             const double *temperature, int64_t temperature_len, const double *shil, int64_t shil_len, double dt,
+             int threads, char *err) {
+    int rc;
+    if (cell != CELL_OIM && cell != CELL_LANGEVIN) return fail(err, "unknown cell code %d", cell);
+    if (heun != 0 && heun != 1) return fail(err, "heun must be 0 or 1, got %d", heun);
+    if ((rc = check_run(err, R, m, k0, k1, state, state_len, draws, draws_len, temperature, temperature_len)) ||
+        (rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len)) ||
+        (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "poly", poly, poly_len, product(3, m))))
+        return rc;
+    if (!shil || shil_len < k1)
+        return fail(err, "shil has %lld steps, the block ends at step %lld", (long long)shil_len, (long long)k1);
+    if (dense && (rc = check_len(err, "dense", dense, dense_len, sonq_dense_size(m, indptr[m])))) return rc;
+    if (dense && !dense_len) return fail(err, "dense couplings given for a matrix too sparse to pack");
+    if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
     const sde_model a = {cell, heun, R, m, k0, draws, key, indptr, indices, data, dense, h, poly, temperature,
                          shil, dt};
     int64_t *starts = malloc((R + 1) * sizeof(int64_t));
     int *widths = malloc((R + 1) * sizeof(int));
+    if (!starts || !widths) {
+        free(starts);
+        free(widths);
+        return SONQ_ENOMEM;
+    }
     /* A wide block reads the couplings once per SONQ_LANES replicas, but its node arrays spill from
      * a core's cache four times sooner than an 8-lane block's, and then every pass streams them
      * from the shared cache: narrower blocks win where those arrays outweigh the couplings
@@ -472,44 +611,127 @@ void sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, 
     const int wide = wide_bytes > SONQ_CACHE_BYTES && coupling_bytes < wide_bytes ? 8 : SONQ_LANES;
     const int64_t nb = lane_blocks(R, wide, starts, widths);
     const int nt = team(threads, (indptr[m] + m) * (R < wide ? R : wide));
+    int status = SONQ_OK;
     /* Enough blocks for every thread: one block per thread, no barrier inside a block (robust
      * when other processes share the cores).  Otherwise the team splits each block's nodes, its
      * parallel region the outermost: nested under even a one-thread region, libgomp's team for it
      * ran at half speed after any run that had used the per-block threads. */
     if (nb >= nt) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-        for (int64_t b = 0; b < nb; b++) sde_block(&a, k1, state, starts[b], widths[b], 1);
-    } else
         for (int64_t b = 0; b < nb; b++)
-            sde_block(&a, k1, state, starts[b], widths[b], team(threads, (indptr[m] + m) * widths[b]));
+            if (sde_block(&a, k1, state, starts[b], widths[b], 1) != SONQ_OK) {
+#pragma omp atomic write
+                status = SONQ_ENOMEM;
+            }
+    } else
+        for (int64_t b = 0; b < nb && status == SONQ_OK; b++)
+            status = sde_block(&a, k1, state, starts[b], widths[b], team(threads, (indptr[m] + m) * widths[b]));
     free(starts);
     free(widths);
+    return status;
 }
 
-void sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, const double *draws,
-               uint64_t key, const int64_t *indptr, const int32_t *indices, const double *data,
-               const double *h, const int64_t *order, const double *temperature, int threads) {
-    const pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature};
-    int64_t *starts = malloc((R + 1) * sizeof(int64_t));
+/* Segments of the colour order, seg[0] = 0 < seg[1] < … < seg[n] = m, returns n: runs of `order`
+ * in which no node reads another's spin (no coupling from one to another), so updating a run's
+ * nodes in parallel gives what updating them one after another does: a proper colouring's classes,
+ * or two classes merged where no coupling joins them; a run ends early wherever the colouring is
+ * not proper, which keeps the sequential result.  mark: 2m scratch integers. */
+static int64_t pbit_segments(const pbit_model *a, int64_t *seg, int64_t *mark) {
+    const int64_t m = a->m;
+    int64_t n = 0, *member = mark, *read = mark + m; /* the last segment updating / reading each node */
+    for (int64_t i = 0; i < 2 * m; i++) mark[i] = -1;
+    seg[0] = 0;
+    for (int64_t q = 0; q < m; q++) {
+        const int64_t i = a->order[q];
+        int joins = read[i] != n;
+        for (int64_t p = a->indptr[i]; joins && p < a->indptr[i + 1]; p++) joins = member[a->indices[p]] != n;
+        if (!joins) seg[++n] = q;
+        member[i] = n;
+        for (int64_t p = a->indptr[i]; p < a->indptr[i + 1]; p++) read[a->indices[p]] = n;
+    }
+    seg[++n] = m;
+    return n;
+}
+
+int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64_t state_len, const double *draws,
+              int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
+              int64_t indices_len, const double *data, int64_t data_len, const double *h, int64_t h_len,
+              const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len, int threads,
+              char *err) {
+    int rc;
+    if ((rc = check_run(err, R, m, k0, k1, state, state_len, draws, draws_len, temperature, temperature_len)) ||
+        (rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len)) ||
+        (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "order", order, order_len, m)))
+        return rc;
+    if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
+    int64_t *starts = malloc((R + 1) * sizeof(int64_t)), *seg = malloc((m + 1) * sizeof(int64_t)),
+            *mark = malloc(2 * m * sizeof(int64_t));
     int *widths = malloc((R + 1) * sizeof(int));
-    const int64_t nb = lane_blocks(R, SONQ_LANES, starts, widths);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team(threads, nb * SONQ_MIN_PARALLEL))
-    for (int64_t b = 0; b < nb; b++)
-        (widths[b] == 32 ? pbit_32 : widths[b] == 8 ? pbit_8 : pbit_1)(&a, k1, state, starts[b]);
+    int status = starts && seg && mark && widths ? SONQ_OK : SONQ_ENOMEM;
+    /* order: a permutation of the nodes (checked before any node is read through it). */
+    for (int64_t i = 0; status == SONQ_OK && i < m; i++) mark[i] = 0;
+    for (int64_t q = 0; status == SONQ_OK && q < m; q++) {
+        if (order[q] < 0 || order[q] >= m)
+            status = fail(err, "order[%lld] = %lld outside [0, %lld)", (long long)q, (long long)order[q], (long long)m);
+        else if (mark[order[q]]++)
+            status = fail(err, "order lists node %lld twice (it must be a permutation)", (long long)order[q]);
+    }
+    if (status == SONQ_OK) {
+        const int64_t whole[2] = {0, m}; /* the order as one run, on one thread */
+        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1};
+        const int64_t per_sweep = indptr[m] + m; /* couplings and nodes of one lane's sweep */
+        const int nt = team(threads, per_sweep * R);
+        /* Lane blocks: the widest whose count gives every thread one (32 reads on two threads: two
+         * blocks of 16), no narrower than 8. */
+        int wide = SONQ_LANES;
+        while (wide > 8 && wide * (int64_t)nt > R / 8 * 8) wide /= 2;
+        const int64_t nb = lane_blocks(R, wide, starts, widths);
+        if (nb >= nt) {
+            /* A block per thread at a time: no barrier inside a block. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+            for (int64_t b = 0; b < nb; b++)
+                if (pbit_block(&a, k1, state, starts[b], widths[b], 1) != SONQ_OK) {
+#pragma omp atomic write
+                    status = SONQ_ENOMEM;
+                }
+        } else {
+            /* Fewer blocks than threads: a team per block splits each segment's nodes, where the
+             * segments hold enough work to pay for the barrier that ends each. */
+            const int64_t nseg = pbit_segments(&a, seg, mark);
+            for (int64_t b = 0; b < nb && status == SONQ_OK; b++) {
+                const int64_t work = per_sweep * widths[b];
+                const int split = work >= nseg * SONQ_MIN_SEGMENT && team(threads, work) > 1;
+                a.seg = split ? seg : whole;
+                a.nseg = split ? nseg : 1;
+                status = pbit_block(&a, k1, state, starts[b], widths[b], split ? team(threads, work) : 1);
+            }
+        }
+    }
     free(starts);
+    free(seg);
+    free(mark);
     free(widths);
+    return status;
 }
 
 int64_t sonq_dense_size(int64_t m, int64_t nnz) {
+    if (m <= 0 || nnz < 0 || product(m, m) < 0) return 0;
     return nnz * SONQ_DENSE_FILL >= m * m ? (m + SONQ_PANEL - 1) / SONQ_PANEL * SONQ_PANEL * m : 0;
 }
 
-void sonq_pack_dense(int64_t m, const int64_t *indptr, const int32_t *indices, const double *data, double *dense) {
-    const int64_t size = (m + SONQ_PANEL - 1) / SONQ_PANEL * SONQ_PANEL * m;
+int sonq_pack_dense(int64_t m, const int64_t *indptr, int64_t indptr_len, const int32_t *indices, int64_t indices_len,
+                    const double *data, int64_t data_len, double *dense, int64_t dense_len, char *err) {
+    int rc;
+    if (m < 0) return fail(err, "negative node count %lld", (long long)m);
+    if ((rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len))) return rc;
+    const int64_t size = sonq_dense_size(m, indptr[m]);
+    if (!size) return fail(err, "couplings too sparse to pack (%lld of %lld² entries)", (long long)indptr[m], (long long)m);
+    if ((rc = check_len(err, "dense", dense, dense_len, size))) return rc;
     for (int64_t q = 0; q < size; q++) dense[q] = 0.0;
     for (int64_t i = 0; i < m; i++)
         for (int64_t p = indptr[i]; p < indptr[i + 1]; p++)
             dense[((i / SONQ_PANEL) * m + indices[p]) * SONQ_PANEL + i % SONQ_PANEL] += data[p];
+    return SONQ_OK;
 }
 
 void sonq_normals_fill(uint64_t key, uint32_t step, uint32_t replica, int64_t n, double *out, int threads) {
@@ -537,4 +759,20 @@ int sonq_openmp_threads(void) {
 #else
     return 0;
 #endif
+}
+
+double sonq_idle_spin(double seconds) {
+    volatile double sink = 0.0;
+#pragma omp parallel num_threads(2)
+    {
+        double s = 0.0;
+        for (int i = 0; i < 1000; i++) s += i;
+#pragma omp atomic
+        sink += s;
+    }
+    struct timespec t0, t1, pause = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    nanosleep(&pause, NULL);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    return (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 }

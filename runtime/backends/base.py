@@ -6,11 +6,24 @@ which walks the run in blocks (a block ends at every recording point), draws eac
 the :class:`~runtime.noise.AbstractNoiseSource` and hands it to the backend's kernel.  An emulator
 registers one kernel factory per cell class (:meth:`AbstractEmulator.register`); nothing in the
 driver or the backends switches on a cell's name.
+
+Two process-wide policies live here because this module is imported before any kernel runs:
+
+* **OpenMP threads wait passively** (:func:`_passive_openmp`): idle threads of the compiled
+  backends (C, Numba's ``omp`` layer) sleep instead of spinning, so a run stays fast when another
+  process holds a core (with spinning, one OIM run took 8× as long with a busy loop on one of two
+  cores);
+* **kernel calls are short** (:data:`MAX_BLOCK_WORK`): an emulator with ``interruptible = True``
+  (C) never spends more than a fraction of a second in one compiled call, so Ctrl-C
+  (KeyboardInterrupt) stops any run within about a second.
 """
 
 from __future__ import annotations
 
 import abc
+import ctypes
+import logging
+import os
 from dataclasses import dataclass
 from typing import Callable, ClassVar, Mapping, Protocol
 
@@ -24,6 +37,53 @@ from runtime.noise import AbstractNoiseSource, SeededNoise
 
 MAX_NOISE_BLOCK = 1 << 22  # floats per noise block (32 MiB), bounds memory on big runs
 RNG_MODES = ("internal", "tape")
+
+# Work of one kernel call of an interruptible emulator, in units of one lane-coupling of the C
+# loops (≈ 0.05 ns on dense couplings): s steps of R replicas on m nodes with nnz couplings cost
+# s·(R·(nnz + NODE_WORK·m) + STEP_WORK), NODE_WORK being a node update's own cost (noise, drift,
+# cos/sin: 2–4 ns) and STEP_WORK a step's fixed cost (≈ 1 µs), fitted to the C rates of
+# BENCHMARKS.md.  2^31 units are ≈ 0.1 s of the C loops on an idle core, whatever the shape (SK
+# N=1024: 30 OIM steps of 64 replicas, 60 p-bit sweeps of 32; toroidal_8k: 60 steps of 64
+# replicas, 3744 of one; a 64-node king's graph: 1e5 steps of one replica), and stays under a
+# second on a loaded machine.  The split is invisible in the results (every kernel takes absolute
+# step indices, and pre-drawn noise is drawn in order); Python regains control between calls, so
+# a KeyboardInterrupt ends the run.
+MAX_BLOCK_WORK = 1 << 31
+NODE_WORK = 64
+STEP_WORK = 1 << 14
+OPENMP_WAIT = "PASSIVE"  # OMP_WAIT_POLICY that SONQ's OpenMP runtime starts with, unless the user set one
+
+log = logging.getLogger("sonq.runtime")
+
+
+def _passive_openmp() -> bool:
+    """Starts the GNU OpenMP runtime (``libgomp.so.1``, which the C extension and Numba's ``omp``
+    threading layer share) with ``OMP_WAIT_POLICY=PASSIVE``, then restores the environment, so
+    other OpenMP copies loaded later (PyTorch's) keep theirs.  libgomp reads its settings once,
+    when it is loaded, so this only works before anything else loads it: a user's
+    ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` is left alone, and an already-loaded runtime is only
+    reported (``runtime.backends.c_backend.idle_spin`` measures what took effect).  Returns True
+    when the passive policy was set here."""
+    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ or os.name != "posix":
+        return False
+    try:
+        ctypes.CDLL("libgomp.so.1", mode=getattr(os, "RTLD_NOLOAD", 0) | ctypes.RTLD_LOCAL)
+        log.info("libgomp was loaded before SONQ: its threads keep their wait policy (set "
+                 "OMP_WAIT_POLICY=passive before starting Python for passive waiting)")
+        return False
+    except OSError:
+        pass  # not loaded yet (or absent)
+    os.environ["OMP_WAIT_POLICY"] = OPENMP_WAIT
+    try:
+        ctypes.CDLL("libgomp.so.1", mode=ctypes.RTLD_LOCAL)  # reads the environment as it loads
+        return True
+    except OSError:
+        return False  # no GNU OpenMP here: nothing to set
+    finally:
+        del os.environ["OMP_WAIT_POLICY"]
+
+
+PASSIVE_OPENMP = _passive_openmp()
 
 
 @dataclass(frozen=True)
@@ -120,6 +180,9 @@ class AbstractEmulator(AbstractBackend):
     """
 
     kernels: ClassVar[dict[type[AbstractCell], KernelFactory]] = {}
+    #: Whether the driver caps each kernel call at :data:`MAX_BLOCK_WORK` (for kernels that hold
+    #: the interpreter, compiled loops, so that Ctrl-C is seen between calls).
+    interruptible: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -154,9 +217,12 @@ class AbstractEmulator(AbstractBackend):
         kernel = self.prepare(plan)
         source = self.noise_input(plan, noise)
         # Pre-drawn numbers are held a block at a time, so they bound a block's length; a key
-        # costs nothing, and its blocks end only at recording points.
+        # costs nothing, and its blocks end at recording points, and for interruptible emulators
+        # at MAX_BLOCK_WORK (read here, so tests can change it).
         keyed = isinstance(source, CounterKey)
         block = every if keyed else max(1, min(every, MAX_NOISE_BLOCK // max(R * m, 1)))
+        if self.interruptible:
+            block = min(block, block_steps(R, m, plan.program.couplings.nnz))
         records, at = [], []
         k = 0
         while k < plan.steps:
@@ -177,6 +243,12 @@ class AbstractEmulator(AbstractBackend):
         each block.  A backend with its own generator overrides this to return one
         :class:`CounterKey` that every block's kernel receives instead."""
         return getattr(noise, plan.cell.noise)
+
+
+def block_steps(replicas: int, nodes: int, nnz: int) -> int:
+    """Steps of one kernel call of an interruptible emulator: the most whose work (replicas·(nnz +
+    NODE_WORK·nodes) + STEP_WORK per step) fits :data:`MAX_BLOCK_WORK`, at least one."""
+    return max(1, MAX_BLOCK_WORK // (replicas * (nnz + NODE_WORK * nodes) + STEP_WORK))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,17 @@
 """C emulator: the macromodels as C99 kernels (``csrc/``, built by cffi at install time).
 
-Python enters C once per block of steps (the shared driver's blocks end at recording points);
-the loops over steps, replicas (lane blocks of 32, 8 and 1, node-major inside a block) and
-couplings run in C, with OpenMP, in float64 whatever the device's ``precision``.  Each drift of
+Python enters C once per block of steps (the shared driver's blocks end at recording points and
+are capped at :data:`~runtime.backends.base.MAX_BLOCK_WORK`, a fraction of a second, so Ctrl-C
+stops a run between calls); the loops over steps, replicas (lane blocks of 32, 16, 8 and 1,
+node-major inside a block) and couplings run in C, with OpenMP, in float64 whatever the device's
+``precision``.  OpenMP threads wait passively (:func:`runtime.backends.base._passive_openmp`), so
+runs stay fast on cores shared with other processes; ``threads`` sets the team size.  A p-bit
+block of 32 replicas on two threads runs as two blocks of 16; fewer replicas than that share a
+block's colour classes between the threads.
+
+Every call passes each array with its real length; the kernels check lengths, the CSR structure
+and every index before touching memory, and a problem comes back as a BackendError naming it
+(:func:`pbit_sweeps`, :func:`sde_steps`, :func:`pack_dense`).  Each drift of
 a step is one fused pass over node tiles: noise, coupling sums, integrator update and (OIM)
 cos/sin of the result, so a Heun step reads and writes the node arrays twice.  Couplings are
 read as CSR rows, or, when the matrix is dense (nnz ≥ m²/4, e.g. all-to-all SK), packed once per
@@ -56,7 +65,7 @@ def generator_normals(key: int, n: int, *, step: int = 0, replica: int = 0, thre
 
 
 class CBackend(AbstractKeyedEmulator):
-    """C kernels (float64), OpenMP over replica blocks.
+    """C kernels (float64), OpenMP over replica blocks (and a block's nodes).
 
     Args:
         rng: ``"internal"`` (own per-replica streams) or ``"tape"`` (the driver's draws).
@@ -64,6 +73,7 @@ class CBackend(AbstractKeyedEmulator):
     """
 
     name = "c"
+    interruptible = True  # one C call holds the interpreter: cap it (base.MAX_BLOCK_WORK)
 
     def __init__(self, rng: str = "internal", threads: int = 0):
         super().__init__(rng)
@@ -86,59 +96,125 @@ class CBackend(AbstractKeyedEmulator):
         return super().prepare(plan)
 
 
+def _array(arr, dtype) -> np.ndarray:
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _ptr(ctype: str, arr: np.ndarray | None):
+    """(pointer, entries) of a contiguous array (``ffi.from_buffer`` keeps it alive as long as the
+    pointer), or (NULL, 0)."""
+    if arr is None:
+        return _sonq_c.ffi.NULL, 0
+    return _sonq_c.ffi.from_buffer(f"{ctype}[]", arr), int(arr.size)
+
+
+def _state(state: np.ndarray):
+    """The driver's state, advanced in place: it must be the caller's own float64 C array."""
+    if not (isinstance(state, np.ndarray) and state.dtype == np.float64 and state.flags.c_contiguous
+            and state.flags.writeable):
+        raise BackendError("state must be a writeable C-contiguous float64 array")
+    return _ptr("double", state)
+
+
+def _noise(draws) -> tuple:
+    """(draws pointer, entries, key): the driver's numbers, or NULL and the generator key."""
+    if isinstance(draws, CounterKey):
+        return _sonq_c.ffi.NULL, 0, int(draws.key)
+    return (*_ptr("double", _array(draws, np.float64)), 0)
+
+
+def _call(name: str, *args) -> None:
+    """Calls kernel ``name`` with ``args`` and an error buffer; a nonzero return becomes a
+    BackendError carrying the kernel's sentence."""
+    err = _sonq_c.ffi.new("char[]", _sonq_c.lib.SONQ_ERR_LEN)
+    code = getattr(_sonq_c.lib, name)(*args, err)
+    if code == _sonq_c.lib.SONQ_ENOMEM:
+        raise BackendError(f"C kernel {name}: out of memory")
+    if code != _sonq_c.lib.SONQ_OK:
+        raise BackendError(f"C kernel {name} refused its arguments: {_sonq_c.ffi.string(err).decode()}")
+
+
+def pbit_sweeps(R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices, data, h, order,
+                temperature, threads: int = 0) -> None:
+    """Gibbs sweeps k0..k1−1 of ``state`` (R·m float64, in place) through ``sonq_pbit``; ``draws``:
+    (k1−k0, R, m) uniforms or a :class:`CounterKey`.  Every array is passed with its real length,
+    and the kernel checks lengths, CSR structure and index ranges first: bad ones raise
+    BackendError."""
+    _call("sonq_pbit", R, m, k0, k1, *_state(state), *_noise(draws),
+          *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", _array(indices, np.int32)),
+          *_ptr("double", _array(data, np.float64)), *_ptr("double", _array(h, np.float64)),
+          *_ptr("int64_t", _array(order, np.int64)), *_ptr("double", _array(temperature, np.float64)), int(threads))
+
+
+def sde_steps(cell: int, heun: bool, R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices,
+              data, dense, h, poly, temperature, shil, dt: float, threads: int = 0) -> None:
+    """SDE steps k0..k1−1 through ``sonq_sde`` (``cell``: :data:`CELL_CODES`; ``dense``: the
+    :func:`pack_dense` couplings or None), with the same checks as :func:`pbit_sweeps`."""
+    _call("sonq_sde", int(cell), int(bool(heun)), R, m, k0, k1, *_state(state), *_noise(draws),
+          *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", _array(indices, np.int32)),
+          *_ptr("double", _array(data, np.float64)),
+          *_ptr("double", None if dense is None else _array(dense, np.float64)),
+          *_ptr("double", _array(h, np.float64)), *_ptr("double", _array(poly, np.float64)),
+          *_ptr("double", _array(temperature, np.float64)), *_ptr("double", _array(shil, np.float64)),
+          float(dt), int(threads))
+
+
+def pack_dense(m: int, indptr, indices, data) -> np.ndarray | None:
+    """The packed dense form of CSR couplings for :func:`sde_steps`, or None when they are too
+    sparse for the dense path (``sonq_dense_size``); a bad CSR raises BackendError."""
+    indices = _array(indices, np.int32)
+    size = _sonq_c.lib.sonq_dense_size(m, indices.size)  # the kernel checks indptr against it
+    if not size:
+        return None
+    dense = np.empty(size)
+    _call("sonq_pack_dense", m, *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", indices),
+          *_ptr("double", _array(data, np.float64)), *_ptr("double", dense))
+    return dense
+
+
+def idle_spin(seconds: float = 0.02) -> float:
+    """CPU seconds the process burns during a ``seconds`` sleep right after a two-thread parallel
+    region of the extension's OpenMP runtime: ≈ 0 when idle threads wait passively (the default
+    SONQ sets, :data:`runtime.backends.base.OPENMP_WAIT`), up to ``seconds`` when they spin."""
+    reason = CBackend.unavailable_reason()
+    if reason:
+        raise BackendError(reason)
+    return float(_sonq_c.lib.sonq_idle_spin(float(seconds)))
+
+
 class _Args:
-    """One plan's arrays as C buffers (``ffi.from_buffer`` keeps each array alive as long as the
-    buffer), shared by every kernel factory."""
+    """One plan's arrays, contiguous and of the kernels' dtypes, shared by every kernel factory."""
 
     def __init__(self, plan: RunPlan):
-        self.ffi, self.lib = _sonq_c.ffi, _sonq_c.lib
         p = plan.program
-        self.J = p.couplings.tocsr()
+        J = p.couplings.tocsr()
         self.R, self.m = plan.replicas, p.num_nodes
-        self.csr = (self.buf("int64_t", self.J.indptr, np.int64), self.buf("int32_t", self.J.indices, np.int32),
-                    self.buf("double", self.J.data, np.float64))
-        self.h = self.buf("double", p.fields, np.float64)
-        self.temperature = self.buf("double", plan.temperature, np.float64)
-
-    def buf(self, ctype: str, arr, dtype) -> object:
-        return self.ffi.from_buffer(f"{ctype}[]", np.ascontiguousarray(arr, dtype=dtype))
-
-    def noise(self, draws) -> tuple:
-        """(draws pointer, key): the driver's numbers, or NULL and the generator key."""
-        if isinstance(draws, CounterKey):
-            return self.ffi.NULL, draws.key
-        return self.buf("double", draws, np.float64), 0
-
-    def state(self, state: np.ndarray) -> object:
-        return self.ffi.from_buffer("double[]", state)  # the driver's array: advanced in place
+        self.csr = (_array(J.indptr, np.int64), _array(J.indices, np.int32), _array(J.data, np.float64))
+        self.h = _array(p.fields, np.float64)
+        self.temperature = _array(plan.temperature, np.float64)
 
 
 @CBackend.register(PbitCell)
 def _pbit(backend: CBackend, plan: RunPlan) -> Kernel:
     a = _Args(plan)
-    order = a.buf("int64_t", np.argsort(plan.program.colors, kind="stable"), np.int64)
+    order = _array(np.argsort(plan.program.colors, kind="stable"), np.int64)
 
     def pbit(state, k0, k1, draws):
-        a.lib.sonq_pbit(a.R, a.m, k0, k1, a.state(state), *a.noise(draws), *a.csr, a.h, order,
-                        a.temperature, backend.threads)
+        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, a.temperature, backend.threads)
     return pbit
 
 
 @CBackend.register(OimCell, GaussCell)
 def _sde(backend: CBackend, plan: RunPlan) -> Kernel:
     a = _Args(plan)
-    poly = a.buf("double", plan.program.poly, np.float64)
+    poly = _array(plan.program.poly, np.float64)
     # Dense couplings (e.g. all-to-all): packed once per run into the row panels of the
-    # kernels' register-blocked product; NULL keeps the CSR path.
-    dense_size = a.lib.sonq_dense_size(a.m, a.J.nnz)
-    dense = a.ffi.NULL
-    if dense_size:
-        dense = a.ffi.from_buffer("double[]", np.empty(dense_size))
-        a.lib.sonq_pack_dense(a.m, *a.csr, dense)
-    shil = a.buf("double", plan.schedules.get("shil", np.zeros(plan.steps)), np.float64)
-    cell, heun = CELL_CODES[type(plan.cell)], int(plan.integrator == "heun")
+    # kernels' register-blocked product; None keeps the CSR path.
+    dense = pack_dense(a.m, *a.csr)
+    shil = _array(plan.schedules.get("shil", np.zeros(plan.steps)), np.float64)
+    cell, heun = CELL_CODES[type(plan.cell)], plan.integrator == "heun"
 
     def sde(state, k0, k1, draws):
-        a.lib.sonq_sde(cell, heun, a.R, a.m, k0, k1, a.state(state), *a.noise(draws), *a.csr, dense, a.h, poly,
-                       a.temperature, shil, plan.dt, backend.threads)
+        sde_steps(cell, heun, a.R, a.m, k0, k1, state, draws, *a.csr, dense, a.h, poly, a.temperature, shil,
+                  plan.dt, backend.threads)
     return sde
