@@ -234,13 +234,9 @@ def _sonq() -> list[str]:
     return [str(exe)] if exe.is_file() else [sys.executable, "-m", "sdk.cli"]
 
 
-# The C backend runs a whole unrecorded run in one C call, which holds Ctrl-C until it returns
-# (the C loop returning to Python between chunks is a separate change to csrc/ and
-# runtime/backends/c_backend.py); numba and numpy return to Python between blocks.
-C_BLOCKS = pytest.mark.xfail(reason="the C backend holds Ctrl-C until its single C call returns", strict=False)
-
-
-@pytest.mark.parametrize("backend", ["numba", "numpy", pytest.param("c", marks=C_BLOCKS)])
+# Every emulator returns to Python between blocks (the C backend caps each kernel call at
+# runtime.backends.base.MAX_BLOCK_WORK), so the KeyboardInterrupt is raised within a block.
+@pytest.mark.parametrize("backend", ["numba", "numpy", "c"])
 def test_sigint_stops_sonq_run_at_once(program_file, tmp_path, backend):
     out = tmp_path / "out.npz"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
