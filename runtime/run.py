@@ -23,6 +23,8 @@ from runtime.noise import AbstractNoiseSource, SeededNoise
 from runtime.resources import check_budget, memory_budget, run_bytes
 from runtime.results import SampleSet, TrajectoryRecord
 
+RUNAWAY = 1e12  # |node state| beyond this is an integrator running away, not physics
+
 
 def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: int | None = None,
         run_time: float | None = None, dt: float | None = None, temperature=None,
@@ -64,6 +66,14 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     Raises:
         RunError: invalid settings, a run over its memory budget, or a diverging simulation.
     """
+    if not isinstance(program, Program):
+        raise RunError(f"program must be a compiled Program (sdk.compile, or Program.load for a file), "
+                       f"got {type(program).__name__}")
+    for name, value in (("schedules", schedules), ("backend_options", backend_options)):
+        if value is not None and not isinstance(value, Mapping):
+            raise RunError(f"{name} must be a mapping of names to values, got {type(value).__name__}")
+    if noise is not None and not isinstance(noise, AbstractNoiseSource):
+        raise RunError(f"noise must be a noise source (e.g. sdk.NoiseTape), got {type(noise).__name__}")
     num_reads = _integer("num_reads", num_reads, 1)
     record_every = _integer("record_every", record_every, 0)
     if burn_in is not None:
@@ -215,9 +225,11 @@ def _init(init, replicas: int, width: int) -> np.ndarray:
 
 
 def _check_finite(states: np.ndarray, plan: RunPlan) -> None:
-    if not np.all(np.isfinite(states)):
-        raise DivergenceError(f"the simulation diverged (non-finite node states) at dt = {plan.dt:.4g}; "
-                              f"a smaller dt keeps it finite", plan.steps)
+    """Refuse states that are not finite or beyond :data:`RUNAWAY` (a stable run of any cell stays
+    within a few units of its wells, phases within a few thousand turns)."""
+    if states.size and not (np.all(np.isfinite(states)) and np.abs(states).max() < RUNAWAY):
+        raise DivergenceError(f"the simulation diverged (node states non-finite or beyond {RUNAWAY:.0e}) at "
+                              f"dt = {plan.dt:.4g}; a smaller dt keeps it bounded", plan.steps)
 
 
 def _decode(program: Program, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

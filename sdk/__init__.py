@@ -25,7 +25,7 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           integrated_autocorrelation_time, success_probability,
                           total_variation, tts99, tv_tolerance, wilson_interval)
 from sdk import datasets, learn
-from sdk.learn import LearningError
+from sdk.errors import AnalysisError, LearningError
 from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
 
 __version__ = "0.1.0"
@@ -38,7 +38,7 @@ __all__ = [
     "total_variation", "tv_tolerance", "covariance_error", "ground_state_bruteforce",
     "effective_sample_size", "integrated_autocorrelation_time", "indicator_autocorrelation_time",
     "read_gset", "write_gset", "from_dimod", "to_dimod",
-    "LearningError", "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
+    "LearningError", "AnalysisError", "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
     "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError", "MemoryBudgetError",
     "ScheduleError", "stable_dt",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 
 import numpy as np
 
 from compiler.models.base import AbstractEnergyModel
+from sdk.errors import AnalysisError
 
 MAX_ENUMERATION = 24  # 2^24 states is the most exact_boltzmann will enumerate
 
@@ -24,15 +26,33 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
 
 
 def success_probability(result, target: float, rtol: float = 1e-9, atol: float = 1e-9) -> tuple[float, tuple[float, float]]:
-    """Fraction of samples with energy ≤ ``target`` (within tolerance) and its Wilson interval."""
+    """Fraction of samples with energy ≤ ``target`` (within tolerance) and its Wilson interval.
+
+    Raises:
+        AnalysisError: a target that is not a finite number, or no energies.
+    """
+    _finite("target", target)
     energies = np.asarray(result.energies if hasattr(result, "energies") else result)
+    if energies.ndim != 1 or energies.size == 0 or energies.dtype.kind not in "iuf":
+        raise AnalysisError(f"need a non-empty 1-D array of energies, got shape {energies.shape}")
     hits = int(np.sum(energies <= target + atol + rtol * abs(target)))
     return hits / len(energies), wilson_interval(hits, len(energies))
 
 
 def tts99(run_time: float, p_success: float, target: float = 0.99) -> float:
     """Time to solution at confidence ``target``: ``t·ln(1−0.99)/ln(1−p)`` (``t`` once p ≥ 0.99;
-    infinite when p = 0).  Count annealing and readout time in ``run_time``."""
+    infinite when p = 0).  Count annealing and readout time in ``run_time``.
+
+    Raises:
+        AnalysisError: ``p_success`` or ``target`` outside [0, 1] (target in (0, 1)), or a run
+            time that is not a non-negative finite number.
+    """
+    _finite("run_time", run_time)
+    _finite("p_success", p_success)
+    _finite("target", target)
+    if run_time < 0 or not 0 <= p_success <= 1 or not 0 < target < 1:
+        raise AnalysisError(f"need run_time ≥ 0, 0 ≤ p_success ≤ 1 and 0 < target < 1; got {run_time!r}, "
+                            f"{p_success!r}, {target!r}")
     if p_success <= 0:
         return math.inf
     if p_success >= target:
@@ -40,9 +60,14 @@ def tts99(run_time: float, p_success: float, target: float = 0.99) -> float:
     return run_time * math.log(1 - target) / math.log(1 - p_success)
 
 
+def _finite(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise AnalysisError(f"{name} must be a finite number, got {value!r}")
+
+
 def _all_states(n: int, vartype: str) -> np.ndarray:
     if n > MAX_ENUMERATION:
-        raise ValueError(f"enumerating 2^{n} states is too many (limit 2^{MAX_ENUMERATION})")
+        raise AnalysisError(f"enumerating 2^{n} states is too many (limit 2^{MAX_ENUMERATION})")
     states = np.array(list(itertools.product((-1, 1), repeat=n)), dtype=np.int8)
     return ((states + 1) // 2).astype(np.int8) if vartype == "BINARY" else states
 

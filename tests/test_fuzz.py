@@ -313,9 +313,9 @@ def test_fuzz_run_arguments(case):
         assert isinstance(result, SampleSet) and np.all(np.isfinite(result.energies))
 
 
-# Found by this suite and its exploratory runs, in files outside its author's change; each is a raw
-# exception (or a silent wrong answer) where a SonqError is due.  They pass (XPASS) once fixed.
-KNOWN_ISSUES = [
+# Found by this suite and its exploratory runs (each was a raw exception or a silent wrong answer
+# where a SonqError is due), kept as regression tests.
+FINDINGS = [
     ("runtime/run.py _schedules: dict(schedules) on a non-mapping",
      lambda: sdk.run(SMALL["oim"], "numpy", num_reads=1, steps=2, schedules=[1, 2])),
     ("runtime/run.py run: get_backend(**backend_options) on a non-mapping",
@@ -344,7 +344,7 @@ def _gauss_blowup():
                          "DivergenceError")
 
 
-SILENT = [
+FINDINGS += [
     ("sdk/analysis.py tts99: a probability above 1 is accepted", lambda: _tts99_refuses(1.5)),
     ("sdk/analysis.py tts99: a NaN probability is accepted", lambda: _tts99_refuses(math.nan)),
     ("runtime: an exploding but still finite Gaussian run (dt = 1e3, 10 steps) is not a divergence",
@@ -376,14 +376,12 @@ def _circuit_memory():
         raise AssertionError(f"circuit run at dt = 1e3 was not refused by its memory budget: {proc.stderr[-300:]}")
 
 
-SILENT.append(("compiler/netlist/lower.py + runtime/resources.py: circuit sub-steps are not in the memory "
+FINDINGS.append(("compiler/netlist/lower.py + runtime/resources.py: circuit sub-steps are not in the memory "
                "estimate (a 20-step dt = 1e3 run of 3 spins allocates 19 GiB)", _circuit_memory))
 
 
-@pytest.mark.parametrize("what, call", KNOWN_ISSUES + SILENT, ids=[w.split(":")[0] + f"-{k}" for k, (w, _) in
-                                                                   enumerate(KNOWN_ISSUES + SILENT)])
-@pytest.mark.xfail(strict=False, reason="known issue outside the fuzz suite's change (see the test id)")
-def test_known_issues(what, call):
+@pytest.mark.parametrize("what, call", FINDINGS, ids=[w.split(":")[0] + f"-{k}" for k, (w, _) in enumerate(FINDINGS)])
+def test_fuzz_findings_stay_fixed(what, call):
     _sonq_or_success(call)
 
 

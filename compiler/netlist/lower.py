@@ -38,6 +38,7 @@ from device_models.cells import K_BOLTZMANN, AbstractCell, GaussCell, OimCell
 from device_models.errors import CompileError
 
 GAUSS_DESIGNS = ("I", "P", "PL")
+MAX_SAMPLES = 1 << 25  # circuit samples of one lowering (each schedule array: 256 MiB)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,15 @@ def _gauss_initial(program: Program, circuit: Circuit, x: np.ndarray) -> Circuit
     return replace(circuit, v0=program.device.components["voltage_scale"] * x, i0=np.zeros(len(circuit.inductors)))
 
 
+def _substeps(steps: int, per_step: float) -> int:
+    """Circuit samples per plan step (⌈per_step⌉, at least 1), refusing a circuit of more than
+    MAX_SAMPLES samples before any array of that length exists."""
+    if not (math.isfinite(per_step) and steps * max(per_step, 1.0) <= MAX_SAMPLES):
+        raise CompileError(f"the circuit would need {steps * per_step:.3g} samples (over {MAX_SAMPLES:.3g}): a plan "
+                           "step spans too many oscillation periods; give a smaller dt or fewer steps")
+    return max(1, math.ceil(per_step))
+
+
 def _resample(per_step: np.ndarray, sub: int) -> np.ndarray:
     """Plan-step values (steps,) → circuit samples (steps·sub + 1,), linear between plan steps."""
     per_step = np.asarray(per_step, dtype=np.float64)
@@ -153,7 +163,7 @@ def _oim(program, steps, dt, schedules, init, opt) -> Lowered:
     omega = (2 * math.pi * opt.periods_per_time_unit * K if opt.periods_per_time_unit
              else 1 / math.sqrt(c["inductance"] * C))
     L = 1 / (omega**2 * C)
-    sub = max(1, math.ceil(dt / K / (2 * math.pi / omega / opt.steps_per_period)))
+    sub = _substeps(steps, dt / K / (2 * math.pi / omega / opt.steps_per_period))
     h = dt / K / sub
     m = program.num_nodes
     p = 2 * np.arange(m) + 1
@@ -207,7 +217,7 @@ def _gauss(program, steps, dt, schedules, init, opt) -> Lowered:
     A = program.couplings.toarray() + np.diag(2 * program.poly[:, 0])
     if np.any(program.poly[:, 1:]):
         raise CompileError("the gauss circuit realizes quadratic energies only (x³, x⁴ terms are not zero)")
-    sub = opt.substeps
+    sub = _substeps(steps, opt.substeps)
     h = dt * program.physics.time_unit / sub
     nodes = np.arange(m) + 1
     temps = _resample(temperature, sub)

@@ -98,7 +98,10 @@ def _instantiate(name: str, cell: AbstractCell, options: dict) -> AbstractBacken
         raise BackendError(f"backend {name!r} does not run {cell.name!r} cells (it runs {sorted(cls.cells())})")
     if "rng" in options and not issubclass(cls, AbstractKeyedEmulator) and options["rng"] == "tape":
         options = {k: v for k, v in options.items() if k != "rng"}  # it consumes the driver's stream anyway
-    return cls(**options)
+    try:
+        return cls(**options)
+    except TypeError as exc:
+        raise BackendError(f"backend {name!r} does not take the options {sorted(options)}: {exc}") from None
 
 
 __all__ = ["AbstractBackend", "AbstractEmulator", "Kernel", "RunPlan", "Trajectory", "BACKEND_PATHS",

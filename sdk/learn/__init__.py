@@ -11,8 +11,9 @@ Results and measurements: ``docs/learning.md``.
 """
 
 from sdk.learn import gaussian, hebbian
-from sdk.learn.boltzmann import (LearningConfig, LearningError, LearningResult, LearningState, chip_model, fit_ising,
-                                 kl_divergence, moments)
+from sdk.errors import LearningError
+from sdk.learn.boltzmann import (LearningConfig, LearningResult, LearningState, chip_model, fit_ising, kl_divergence,
+                                 moments)
 
 __all__ = ["hebbian", "gaussian", "fit_ising", "LearningConfig", "LearningState", "LearningResult", "LearningError", "chip_model",
            "kl_divergence", "moments"]

@@ -31,17 +31,13 @@ import numpy as np
 from compiler.compile import reprogram
 from compiler.models.ising import IsingModel
 from compiler.program import Program
-from device_models.errors import SonqError
 from device_models.files import atomic_write
 from runtime.run import run
 from sdk.analysis import exact_boltzmann
+from sdk.errors import LearningError
 
 OPTIMIZERS = ("adam", "sgd")
 STATE_FORMAT = "sonq-learning-state"
-
-
-class LearningError(SonqError, ValueError):
-    """Training data, settings or a saved training state are invalid."""
 
 
 @dataclass(frozen=True)

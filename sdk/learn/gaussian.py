@@ -23,7 +23,7 @@ from compiler.compile import reprogram
 from compiler.models.gaussian import GaussianModel
 from compiler.program import Program
 from runtime.run import run
-from sdk.learn.boltzmann import LearningError
+from sdk.errors import LearningError
 
 
 @dataclass(frozen=True)

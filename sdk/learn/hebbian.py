@@ -29,7 +29,7 @@ from compiler.compile import compile
 from compiler.models.ising import IsingModel
 from compiler.program import Program
 from runtime.run import run
-from sdk.learn.boltzmann import LearningError
+from sdk.errors import LearningError
 
 SUCCESS_OVERLAP = 0.95
 
