@@ -129,8 +129,8 @@ def test_equipartition_single_cell(backend):
 def test_euler_maruyama_shows_its_known_bias():
     """On an OU process dx = −λx dt + √(2T) dW one step is x ← g·x + c·√(2Th)·ξ, with
     g = 1 − u, c = 1 for Euler–Maruyama and g = 1 − u + u²/2, c = 1 − u/2 for Heun (u = λh), so the
-    stationary variance is exactly c²·2Th/(1 − g²): EM is +11% high at u = 0.2 (PHYSICS.md's
-    1/(1 − λh/2)), Heun 1.1% low.  Checks the integrators are what they claim."""
+    stationary variance is exactly c²·2Th/(1 − g²): EM is +11% high at u = 0.2 (the
+    1/(1 − λh/2) of docs/physics.md#integrators), Heun 1.1% low.  Checks the integrators are what they claim."""
     a, T = 2.0, 1.0
     prog = sdk.compile(sdk.GaussianModel(np.array([[a]])), "gauss8")
     lam_h = 0.2

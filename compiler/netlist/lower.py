@@ -1,6 +1,6 @@
 """Lower a :class:`~compiler.program.Program` and its run settings to a :class:`Circuit`.
 
-``oim`` (PHYSICS.md): cell c is a differential LC tank on nodes ``p = 2c+1``, ``n = 2c+2``:
+``oim`` (docs/physics.md#oim): cell c is a differential LC tank on nodes ``p = 2c+1``, ``n = 2c+2``:
 pumped capacitors 2C from p and n to ground (differential capacitance C, ``C(t) = C(1 + μ cos 2ω₀t)``
 gives ``K_s = μω₀/4``), inductor L across p–n, a van der Pol element across p–n, loss plus padding
 as resistors ``2(g_loss + G_pad,c)`` from p and from n to ground, and every coupling as two

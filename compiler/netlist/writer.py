@@ -40,7 +40,7 @@ class SpiceOptions:
 
     Attributes:
         reltol: ngspice's relative tolerance.
-        max_step_divisor: TMAX = dt / max_step_divisor (TMAX ≤ NT, PHYSICS.md).
+        max_step_divisor: TMAX = dt / max_step_divisor (TMAX ≤ NT, docs/physics.md#noise-in-ngspice).
         method: ``"trap"`` or ``"gear"``.
     """
 

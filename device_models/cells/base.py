@@ -8,7 +8,7 @@ the compiler and the runtime ask the cell, and each backend registers one kernel
 (:mod:`runtime.backends.base`).  Adding a cell is one subclass here, its kernels, and a YAML chip
 (``docs/architecture.md``).
 
-Units (``docs/physics.md``): emulators work in the cell's time unit τ₀ (seconds) and in *device
+Units (``docs/physics.md#conventions``): emulators work in the cell's time unit τ₀ (seconds) and in *device
 units* of energy, in which the largest programmed conductance is 1; model energies are
 ``E_model = scale · E_device``.  Schedules in a :class:`Preset` are in device units.
 """

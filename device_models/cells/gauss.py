@@ -1,7 +1,7 @@
 """The Gaussian / Langevin sampler cell (``gauss``): grounded capacitors c₀, transconductor
 couplings ``G = g_max·A_dev``, node voltage ``v = V₀ x``; one real variable per node.
 
-Physics (``docs/physics.md``): ``τ₀ = c₀/g_max`` and the noise of temperature T gives
+Physics (``docs/physics.md#gauss``): ``τ₀ = c₀/g_max`` and the noise of temperature T gives
 ``T_dev = kT/(c₀V₀²)``.  Overdamped Langevin in device units::
 
     dx = −(h + Jx + 2c₂x + 3c₃x² + 4c₄x³) dt + √(2T dt) ξ

@@ -1,7 +1,7 @@
 """The oscillator Ising machine cell (``oim``): LC tanks with a negative-resistance element,
 resistive coupling, second-harmonic injection locking (SHIL); state: one phase per node.
 
-Physics (``docs/physics.md``): resistive coupling G_ij gives the phase-coupling rate
+Physics (``docs/physics.md#oim``): resistive coupling G_ij gives the phase-coupling rate
 ``K J'_ij = G_ij/(2C)``, so one device unit of coupling is ``K = g_max/(2C)`` rad/s and τ₀ = 1/K.
 Node current noise of two-sided PSD ``S₂ = 2kT g_node`` diffuses the phase with
 ``D_φ = S₂/(4A²C²)``; the phase model samples ``exp(−K H/D_φ)``: ``T_dev = D_φ/K``.  Macromodel,

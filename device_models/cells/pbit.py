@@ -1,7 +1,7 @@
 """The probabilistic-bit cell (``pbit``): ``s = sign(tanh(I/I₀) − u)``, u uniform on [−1, 1),
 coupling currents ``G_ij·V_dd``; one spin per node, updated by graph-coloured sweeps.
 
-Physics (``docs/physics.md``): one device unit of coupling is ``g_max V_dd`` amperes, so
+Physics (``docs/physics.md#pbit``): one device unit of coupling is ``g_max V_dd`` amperes, so
 ``T_dev = I₀/(g_max V_dd)``; a sweep updates each colour class in one clock period.  Sweep k, for
 each colour class in increasing colour order::
 

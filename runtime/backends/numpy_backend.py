@@ -4,7 +4,7 @@ replicas.  Other backends are tested against it.
 Models (device units, time in the cell's time unit; ξ standard normal):
 
 * ``oim``  — ``dφ_i = [Σ_j J_ij sin(φ_i − φ_j) − K_s sin 2φ_i] dt + √(2T dt) ξ_i``
-  (J in dimod's sign, i.e. J' = −J is the ferromagnetic coupling of PHYSICS.md);
+  (J in dimod's sign, i.e. J' = −J is the ferromagnetic coupling of docs/physics.md#oim);
 * ``gauss`` — overdamped Langevin ``dx = −∂E/∂x dt + √(2T dt) ξ`` with
   ``E = hᵀx + ½xᵀJx + Σ c₂x² + c₃x³ + c₄x⁴``;
 * ``pbit`` — one sweep updates each colour class in turn:

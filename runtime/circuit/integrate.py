@@ -16,7 +16,7 @@ order (for an RC network the kicks reduce to Heun, variance bias −(λh)²/4). 
 branch's drift is the trapezoid (Crank–Nicolson) in its own current, solved in closed form:
 A-stable for any ``hR/L``, second order, with the series EMF's noise averaged over the step as the
 piecewise-linear tape prescribes.  Never plain Euler–Maruyama, which makes a resonator's energy
-grow (PHYSICS.md).
+grow (docs/physics.md#integrators).
 
 Also here: what every engine shares, the recorded :class:`CircuitWaves` and the flat
 :class:`KernelArgs` the compiled engines (:mod:`~runtime.circuit.numba_kernel`,

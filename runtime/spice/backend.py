@@ -3,7 +3,7 @@
 Noise is SONQ's own (seeded, drawn as :func:`runtime.circuit.backend.draw_noise` does) and reaches
 ngspice through XSPICE ``filesource`` files, so a seed gives the same waveforms here and in the
 circuit emulator.  ngspice's TRNOISE is not used: it cannot be seeded and its variance drifts in a
-long-lived process (PHYSICS.md).
+long-lived process (docs/physics.md#noise-in-ngspice).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def test_oim_ground_state_rate(backend, sk10):
     assert abs(p - p_ref) < tol, f"ground-state rate {p:.3f} vs reference {p_ref:.3f} (tolerance {tol:.3f})"
 
 
-KRAMERS_T, KRAMERS_MFPT = 0.25, 69.26  # PHYSICS.md: exact MFPT from −1 to +1, U = (x²−1)², D = 0.25
+KRAMERS_T, KRAMERS_MFPT = 0.25, 69.26  # docs/physics.md#validation: exact MFPT from −1 to +1, U = (x²−1)², D = 0.25
 KRAMERS_DT, KRAMERS_TIME, KRAMERS_REPLICAS, KRAMERS_EVERY = 0.005, 500.0, 200, 10
 
 
@@ -119,7 +119,7 @@ def test_kramers_mean_first_passage_time(backend):
     integral; Kramers' formula would give 60.64).  Passages are alternating arrivals at ±1 on
     records every 0.05 time units; ``μ = total time / passages`` is the maximum-likelihood
     estimate for exponential waiting times with the last one censored, standard error μ/√N.
-    Tolerance: 4 se plus 2% for Heun at dt = 0.005 (PHYSICS.md measured +1%) and the record
+    Tolerance: 4 se plus 2% for Heun at dt = 0.005 (measured +1% while planning, docs/physics.md#validation) and the record
     spacing (arrivals seen up to 0.05 late).  Model time = device time / scale."""
     program = sdk.compile(sdk.LangevinModel(quartic=1.0, quadratic=2.0, n=1), "gauss8", quantize=False)
     steps = round(KRAMERS_TIME / KRAMERS_DT)
