@@ -132,10 +132,8 @@ class CimCell(AbstractSpinCell):
                 "sample": Preset(thermal, OPTIMIZE_INTEGRATOR, steps=SAMPLE_STEPS)}
 
     def stable_dt(self, program: Programmed, schedules):
-        """One round trip, ``dt = T_rt/τ₀ = ℓ`` (the machine's own step, not a choice)."""
-        device = getattr(program, "device", None)
-        if device is not None:
-            return float(device.components["round_trip_loss"])
+        """One round trip, ``dt = T_rt/τ₀ = ℓ`` (the machine's own step, not a choice): the readout
+        takes one round trip, so the step is ``readout_time/time_unit``."""
         return program.physics.readout_time / program.physics.time_unit
 
     def initial_state(self, rng, replicas, nodes):
