@@ -27,7 +27,7 @@ model = sdk.read_gset(sdk.datasets.instance_path(instance))
 program = sdk.compile(model, "oim1024")
 print(program.report)
 
-# The runtime's OIM protocol: SHIL 0 → K over the first half, noise to zero by 2/3 of 20/K.
+# The OIM's default optimisation preset (docs/protocols.md): SHIL ramped up, noise ramped down.
 result = sdk.run(program, num_reads=16 if QUICK else 64, seed=7, record_every=50)
 
 target_energy = model.total_weight - 2 * best_known  # cut = (W − E)/2
