@@ -32,6 +32,20 @@ if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m p
   echo "setup: pip install failed (log above, also in $log)" >&2
   exit 1
 fi
+# The kpo/cim cross-checks need torch; install them only where a CPU build of torch is at hand
+# (a wheel in PIP_FIND_LINKS): PyPI's default torch is a multi-GB CUDA build.  Without them those
+# tests skip.
+torch_wheel=""
+for dir in ${PIP_FIND_LINKS:-}; do
+  for whl in "$dir"/torch-2.13.0+cpu-*.whl; do [ -f "$whl" ] && torch_wheel="$whl"; done
+done
+if [ -n "$torch_wheel" ]; then
+  if ! .venv/bin/python -m pip install -q -e ".[dev,jax,crosscheck]" >>"$log" 2>&1; then
+    echo "setup: note: the crosscheck extra did not install (see $log); the kpo/cim cross-checks will skip" >&2
+  fi
+else
+  echo "setup: note: no CPU torch wheel in PIP_FIND_LINKS; the kpo/cim cross-checks against their peers will skip" >&2
+fi
 c_status=$(.venv/bin/python -c 'import sdk; print(sdk.available_backends()["c"] or "ok")')
 if [ "$c_status" != "ok" ]; then
   echo "setup: note: $c_status (the numba and numpy backends work without it)" >&2
