@@ -13,3 +13,11 @@ class AnalysisError(SonqError, ValueError):
 
 class LearningError(SonqError, ValueError):
     """Training data, settings or a saved training state are invalid."""
+
+
+def check_integers(config, names, minimum: int) -> None:
+    """Each ``config.<name>`` must be an int (not a bool) ≥ ``minimum``, else :class:`LearningError`."""
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise LearningError(f"{name} must be an integer ≥ {minimum}, got {value!r}")

@@ -213,6 +213,14 @@ class AbstractSpinCell(AbstractCell):
         return rng.choice([-1.0, 1.0], size=(replicas, self.width * nodes))
 
 
+def relative_to_reference(spins: np.ndarray, poor: np.ndarray, reference: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Node spins and flags (..., m) → variables' (..., n): with a trailing reference node (which
+    carries the fields), each spin is read relative to the reference's (n = m − 1)."""
+    if reference:
+        return spins[..., :-1] * spins[..., -1:], poor[..., :-1]
+    return spins, poor
+
+
 def spectral_norm(J: sp.spmatrix) -> float:
     """‖J‖₂ of a symmetric sparse matrix (largest |eigenvalue|), deterministic."""
     n = J.shape[0]
@@ -243,4 +251,4 @@ def flip_costs(program: Programmed) -> tuple[float, float]:
 
 
 __all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "Component", "Preset", "Programmed", "MODES",
-           "K_BOLTZMANN", "spectral_norm", "coupling_scale", "flip_costs"]
+           "K_BOLTZMANN", "relative_to_reference", "spectral_norm", "coupling_scale", "flip_costs"]

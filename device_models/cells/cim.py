@@ -60,7 +60,8 @@ from typing import ClassVar, final
 
 import numpy as np
 
-from device_models.cells.base import K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset, Programmed
+from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset, Programmed,
+                                      relative_to_reference)
 from device_models.errors import DeviceSpecError
 from device_models.schedules import Schedule
 
@@ -87,10 +88,7 @@ def read_spins(x: np.ndarray, reference: bool) -> tuple[np.ndarray, np.ndarray]:
     spins = np.where(x > 0, 1, -1).astype(np.int8)
     rms = np.sqrt(np.mean(np.square(x), axis=-1, keepdims=True))
     poor = np.abs(x) < POOR_AMPLITUDE * rms
-    if reference:
-        spins = spins[..., :-1] * spins[..., -1:]
-        poor = poor[..., :-1]
-    return spins, poor
+    return relative_to_reference(spins, poor, reference)
 
 
 @final

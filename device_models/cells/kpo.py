@@ -49,7 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset, Programmed,
-                                      spectral_norm)
+                                      relative_to_reference, spectral_norm)
 from device_models.schedules import Schedule
 
 A0 = 1.0  # the detuning a₀ in device units (the time unit is 1/Δ)
@@ -78,10 +78,7 @@ def read_spins(x: np.ndarray, reference: bool) -> tuple[np.ndarray, np.ndarray]:
     """Spins sign(x) ((..., n) int8, +1 at 0) and the poorly-read flags from positions (..., m)."""
     spins = np.where(x >= 0, 1, -1).astype(np.int8)
     poor = np.abs(x) < POOR_AMPLITUDE
-    if reference:
-        spins = spins[..., :-1] * spins[..., -1:]
-        poor = poor[..., :-1]
-    return spins, poor
+    return relative_to_reference(spins, poor, reference)
 
 
 @final

@@ -25,7 +25,7 @@ from typing import ClassVar, final
 import numpy as np
 
 from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset,
-                                      coupling_scale)
+                                      coupling_scale, relative_to_reference)
 from device_models.schedules import Schedule
 
 READOUT_PERIODS = 10  # oscillation periods an oim lock-in readout integrates over
@@ -66,10 +66,7 @@ def read_spins(phases: np.ndarray, reference: bool) -> tuple[np.ndarray, np.ndar
     rel = phases - alpha
     spins = np.where(np.cos(rel) >= 0, 1, -1).astype(np.int8)
     poor = np.abs(np.sin(rel)) > POOR_BINARIZATION
-    if reference:
-        spins = spins[..., :-1] * spins[..., -1:]
-        poor = poor[..., :-1]
-    return spins, poor
+    return relative_to_reference(spins, poor, reference)
 
 
 @final

@@ -34,7 +34,7 @@ from compiler.program import Program
 from device_models.files import atomic_write
 from runtime.run import run
 from sdk.analysis import exact_boltzmann
-from sdk.errors import LearningError
+from sdk.errors import LearningError, check_integers
 
 OPTIMIZERS = ("adam", "sgd")
 STATE_FORMAT = "sonq-learning-state"
@@ -74,14 +74,8 @@ class LearningConfig:
     backend: str = "auto"
 
     def __post_init__(self):
-        for name in ("epochs", "num_reads", "sweeps", "thin"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise LearningError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("burn_in", "average"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise LearningError(f"{name} must be a non-negative integer, got {value!r}")
+        check_integers(self, ("epochs", "num_reads", "sweeps", "thin"), 1)
+        check_integers(self, ("burn_in", "average"), 0)
         if self.burn_in >= self.sweeps:
             raise LearningError(f"burn_in ({self.burn_in}) must be below sweeps ({self.sweeps})")
         for name in ("learning_rate", "temperature"):

@@ -23,7 +23,7 @@ from compiler.compile import reprogram
 from compiler.models.gaussian import GaussianModel
 from compiler.program import Program
 from runtime.run import run
-from sdk.errors import LearningError
+from sdk.errors import LearningError, check_integers
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,8 @@ class MomentConfig:
     backend: str = "auto"
 
     def __post_init__(self):
-        for name in ("epochs", "num_reads", "steps", "record_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise LearningError(f"{name} must be a positive integer, got {value!r}")
+        check_integers(self, ("epochs", "num_reads", "steps", "record_every"), 1)
+        check_integers(self, ("burn_in", "average"), 0)
         if not (0 < self.rate <= 1) or not (0 < self.temperature < np.inf):
             raise LearningError(f"need 0 < rate ≤ 1 and a positive finite temperature, got {self.rate}, "
                                 f"{self.temperature}")
