@@ -3,12 +3,13 @@
 ``python -m benchmarks.threads`` prints three tables (markdown):
 
 * **Shared cores**: the same p-bit and OIM runs on an idle machine and while a second process
-  busy-loops (a bounded ``while`` loop in another interpreter, started before and killed after each
-  run), medians of interleaved repeats, and their ratio; once with SONQ's default (OpenMP threads
-  wait passively, ``runtime.backends.base.OPENMP_WAIT``) and once with libgomp's own default
-  (``GOMP_SPINCOUNT=300000``: idle threads spin for ~3 ms before sleeping), and with ``--before
-  TREE`` from another checkout too; each mode in its own interpreter (libgomp reads its settings
-  when it loads), the modes' runs interleaved.
+  busy-loops (a bounded ``while`` loop in another interpreter and session, started before and
+  killed after each run), medians of interleaved repeats, and their ratio: with SONQ's defaults
+  (OpenMP threads wait passively, ``runtime.backends.base.OPENMP_WAIT``, and an adaptive team,
+  ``c_backend.team_size``), with a fixed team of two passive threads, with a fixed team of two
+  under libgomp's own default (``GOMP_SPINCOUNT=300000``: idle threads spin for ~3 ms before
+  sleeping), and with ``--before TREE`` from another checkout too; each mode in its own
+  interpreter (libgomp reads its settings when it loads), the modes' runs interleaved.
 * **p-bit threads**: SK N=1024 × 32 reads × 1000 sweeps on one and on two threads (two lane
   blocks of 16 against one of 32), interleaved repeats, the ratio of medians.
 * **Interrupt latency**: seconds from SIGINT to the exit of a process inside a long C run.
@@ -56,8 +57,11 @@ def _cases():
     oim = sdk.compile(sk, "oim1024")
     anneal = sdk.pbit_anneal(pbit)
 
+    threads = int(os.environ.get("SONQ_BENCH_THREADS", "0"))  # the "fixed team" mode
+
     def run(program, reads, steps, **kw):
-        return lambda: sdk.run(program, "c", num_reads=reads, steps=steps, seed=0, **kw).info["wall_time"]
+        return lambda: sdk.run(program, "c", num_reads=reads, steps=steps, seed=0, backend_options={"threads": threads},
+                               **kw).info["wall_time"]
 
     runs = (run(pbit, 32, 300, temperature=anneal), run(pbit, 8, 600, temperature=anneal),
             run(oim, 1, 1000, temperature=0.1), run(oim, 64, 60, temperature=0.1))
@@ -112,7 +116,9 @@ def shared_cores(repeats: int, modes: dict) -> dict:
             for c, label in enumerate(labels):
                 for mode, worker in workers.items():
                     out[mode][label]["idle"].append(worker.ask(c))
-                    hog = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=120)])
+                    # Its own session, hence its own scheduling group (CFS autogroups), like
+                    # another user's process rather than a thread of this benchmark.
+                    hog = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=120)], start_new_session=True)
                     try:
                         time.sleep(0.2)
                         out[mode][label]["busy"].append(worker.ask(c))
@@ -161,13 +167,18 @@ def interrupt_latency(repeats: int = 5) -> dict:
     for label, script in (("C run", LONG_RUN), ("Python sleep", PYTHON_SLEEP)):
         lat = []
         for _ in range(repeats):
+            # SIGINT at its default in the child: a shell's background job inherits it ignored.
             proc = subprocess.Popen([sys.executable, "-c", script], env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True)
+                                    stderr=subprocess.DEVNULL, text=True,
+                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
             proc.stdout.readline()
             time.sleep(1.5)
             sent = time.monotonic()
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=120)
+            try:
+                proc.wait(timeout=60)
+            finally:
+                proc.kill()
             lat.append(time.monotonic() - sent)
         out[label] = lat
     return out
@@ -195,7 +206,8 @@ def main(argv=None) -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; medians (min–max) of "
           f"{args.repeats} interleaved repeats, wall seconds\n")
     if "shared" in only:
-        modes = {"SONQ default": (None, ROOT), "libgomp default (spinning)": (SPINNING, ROOT)}
+        modes = {"SONQ default": (None, ROOT), "passive, team of 2": ({"SONQ_BENCH_THREADS": "2"}, ROOT),
+                 "libgomp default (spinning), team of 2": ({**SPINNING, "SONQ_BENCH_THREADS": "2"}, ROOT)}
         if args.before:
             modes[f"before ({args.before.name})"] = (None, args.before.resolve())
         res = shared_cores(args.repeats, modes)

@@ -4,8 +4,9 @@ Python enters C once per block of steps (the shared driver's blocks end at recor
 are capped at :data:`~runtime.backends.base.MAX_BLOCK_WORK`, a fraction of a second, so Ctrl-C
 stops a run between calls); the loops over steps, replicas (lane blocks of 32, 16, 8 and 1,
 node-major inside a block) and couplings run in C, with OpenMP, in float64 whatever the device's
-``precision``.  OpenMP threads wait passively (:func:`runtime.backends.base._passive_openmp`), so
-runs stay fast on cores shared with other processes; ``threads`` sets the team size.  A p-bit
+``precision``.  OpenMP threads wait passively (:func:`runtime.backends.base._passive_openmp`), and
+by default a call's team leaves out the cores other processes hold (:func:`team_size`), so runs
+stay fast on shared cores; ``threads`` fixes the team size.  A p-bit
 block of 32 replicas on two threads runs as two blocks of 16; fewer replicas than that share a
 block's colour classes between the threads.
 
@@ -32,6 +33,9 @@ Noise, ``CBackend(rng=...)`` (``run(..., backend_options={"rng": ...})``):
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 
 from device_models.errors import BackendError
@@ -45,6 +49,7 @@ except ImportError as exc:  # the extension was not built (no C compiler at inst
     _IMPORT_ERROR = str(exc)
 
 CELL_CODES = {OimCell: 0, GaussCell: 1}  # the drift sonq_sde takes per cell (csrc/sonq_kernels.c)
+LANES = 32  # the widest lane block of the kernels (SONQ_LANES)
 
 
 def generator_normals(key: int, n: int, *, step: int = 0, replica: int = 0, threads: int = 0,
@@ -69,7 +74,9 @@ class CBackend(AbstractKeyedEmulator):
 
     Args:
         rng: ``"internal"`` (own per-replica streams) or ``"tape"`` (the driver's draws).
-        threads: OpenMP threads (0: ``OMP_NUM_THREADS`` or all cores).
+        threads: OpenMP threads per kernel call; 0 (default): adaptive, ``OMP_NUM_THREADS`` or
+            all cores, less the cores other processes' runnable threads hold at the time
+            (:func:`team_size`).
     """
 
     name = "c"
@@ -94,6 +101,43 @@ class CBackend(AbstractKeyedEmulator):
         if reason:
             raise BackendError(reason)
         return super().prepare(plan)
+
+
+FREE_CORES_EVERY = 0.05  # seconds between samples of /proc/stat (one costs ≈ 50 µs)
+_free = [-1.0, 0]  # time of the last sample, its answer
+
+
+def free_cores() -> int:
+    """Cores that other runnable threads leave free now: the CPU count less /proc/stat's
+    ``procs_running`` (which counts the calling thread, but not this process's OpenMP threads,
+    asleep between calls), at least 1; 0 where /proc/stat cannot be read.  Sampled at most every
+    FREE_CORES_EVERY seconds."""
+    now = time.monotonic()
+    if now - _free[0] > FREE_CORES_EVERY:
+        free = 0
+        try:
+            with open("/proc/stat", "rb") as f:
+                for line in f:
+                    if line.startswith(b"procs_running"):
+                        free = max(1, (os.cpu_count() or 1) - (int(line.split()[1]) - 1))
+                        break
+        except (OSError, ValueError):
+            pass
+        _free[:] = now, free
+    return _free[1]
+
+
+def team_size(threads: int) -> int:
+    """The OpenMP team of a p-bit call, or of an SDE call of under two lane blocks: ``threads``
+    when set; for 0, the OpenMP default capped at :func:`free_cores`.  Such a team splits its work
+    evenly (two 16-lane blocks for 32 p-bit reads, or each step's nodes) and waits for its slowest
+    thread, so a thread sharing a core with another process slows the whole call: on two cores
+    with other sessions busy, SK p-bit × 32 reads took 1.49 s on two threads and 0.81 s on one.
+    Results do not depend on it."""
+    if threads:
+        return threads
+    free, default = free_cores(), _sonq_c.lib.sonq_openmp_threads()
+    return min(default, free) if free and default > 0 else 0
 
 
 def _array(arr, dtype) -> np.ndarray:
@@ -200,7 +244,7 @@ def _pbit(backend: CBackend, plan: RunPlan) -> Kernel:
     order = _array(np.argsort(plan.program.colors, kind="stable"), np.int64)
 
     def pbit(state, k0, k1, draws):
-        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, a.temperature, backend.threads)
+        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, a.temperature, team_size(backend.threads))
     return pbit
 
 
@@ -214,7 +258,12 @@ def _sde(backend: CBackend, plan: RunPlan) -> Kernel:
     shil = _array(plan.schedules.get("shil", np.zeros(plan.steps)), np.float64)
     cell, heun = CELL_CODES[type(plan.cell)], plan.integrator == "heun"
 
+    # Under two full lane blocks a team splits each block's nodes, with barriers at every step:
+    # adaptive team (team_size).  From two blocks on, each thread takes whole blocks and no thread
+    # waits for another inside a call, and a second thread helps even on a shared core.
+    adaptive = a.R < 2 * LANES
+
     def sde(state, k0, k1, draws):
         sde_steps(cell, heun, a.R, a.m, k0, k1, state, draws, *a.csr, dense, a.h, poly, a.temperature, shil,
-                  plan.dt, backend.threads)
+                  plan.dt, team_size(backend.threads) if adaptive else backend.threads)
     return sde
