@@ -86,13 +86,28 @@ def _serve() -> None:
             print(cases[int(line)][1](), flush=True)
 
 
+AUTOGROUP_NICE: int | None = None  # --nice: the workers' and busy loops' scheduling-group nice
+
+
+def _own_group() -> None:
+    """preexec_fn of workers and busy loops: their own session, hence their own CFS autogroup (as
+    another user's process would have), at AUTOGROUP_NICE when set."""
+    if AUTOGROUP_NICE is not None:
+        try:
+            with open("/proc/self/autogroup", "w") as f:
+                f.write(str(AUTOGROUP_NICE))
+        except OSError:
+            pass
+
+
 class _Worker:
     """A persistent interpreter serving runs (one per waiting mode or source tree)."""
 
     def __init__(self, env: dict | None = None, root: Path = ROOT):
         env = {**_env(env), "PYTHONPATH": str(root)}
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.threads", "--worker"], env=env, cwd=root,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     start_new_session=True, preexec_fn=_own_group)
         assert self.proc.stdout.readline().strip() == "ready"
 
     def ask(self, what) -> float:
@@ -118,7 +133,8 @@ def shared_cores(repeats: int, modes: dict) -> dict:
                     out[mode][label]["idle"].append(worker.ask(c))
                     # Its own session, hence its own scheduling group (CFS autogroups), like
                     # another user's process rather than a thread of this benchmark.
-                    hog = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=120)], start_new_session=True)
+                    hog = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=120)], start_new_session=True,
+                                           preexec_fn=_own_group)
                     try:
                         time.sleep(0.2)
                         out[mode][label]["busy"].append(worker.ask(c))
@@ -160,6 +176,11 @@ sdk.run(program, "c", num_reads=64, steps=10**6, seed=0, temperature=0.5)
 PYTHON_SLEEP = 'print("running", flush=True)\nimport numpy, scipy, sdk, time\ntime.sleep(600)\n'
 
 
+def _interruptible_child() -> None:
+    _own_group()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_latency(repeats: int = 5) -> dict:
     """Seconds from SIGINT to exit: inside a long C run (OIM SK N=1024 × 64 replicas), and, for
     the interpreter's own exit cost, in a Python sleep with the same modules loaded."""
@@ -169,8 +190,8 @@ def interrupt_latency(repeats: int = 5) -> dict:
         for _ in range(repeats):
             # SIGINT at its default in the child: a shell's background job inherits it ignored.
             proc = subprocess.Popen([sys.executable, "-c", script], env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True,
-                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                                    stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+                                    preexec_fn=_interruptible_child)
             proc.stdout.readline()
             time.sleep(1.5)
             sent = time.monotonic()
@@ -196,7 +217,12 @@ def main(argv=None) -> None:
     ap.add_argument("--only", choices=("shared", "pbit", "interrupt"), action="append")
     ap.add_argument("--before", type=Path, metavar="TREE",
                     help="also run the shared-core cases from another checkout (e.g. the previous commit)")
+    ap.add_argument("--nice", type=int, metavar="N",
+                    help="run the workers and busy loops in scheduling groups of this nice (Linux autogroups, "
+                         "root for N < 0): a measurement on a machine that other people's jobs keep busy")
     args = ap.parse_args(argv)
+    global AUTOGROUP_NICE
+    AUTOGROUP_NICE = args.nice
     if args.worker:
         return _serve()
     if args.pbit_worker:
@@ -204,7 +230,8 @@ def main(argv=None) -> None:
         return
     only = set(args.only or ("shared", "pbit", "interrupt"))
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; medians (min–max) of "
-          f"{args.repeats} interleaved repeats, wall seconds\n")
+          f"{args.repeats} interleaved repeats, wall seconds"
+          + (f"; workers and busy loops at autogroup nice {args.nice}" if args.nice is not None else "") + "\n")
     if "shared" in only:
         modes = {"SONQ default": (None, ROOT), "passive, team of 2": ({"SONQ_BENCH_THREADS": "2"}, ROOT),
                  "libgomp default (spinning), team of 2": ({**SPINNING, "SONQ_BENCH_THREADS": "2"}, ROOT)}
@@ -222,7 +249,8 @@ def main(argv=None) -> None:
         print()
     if "pbit" in only:
         out = subprocess.run([sys.executable, "-m", "benchmarks.threads", "--pbit-worker", "--repeats",
-                              str(args.repeats)], env=_env(), cwd=ROOT, capture_output=True, text=True, check=True)
+                              str(args.repeats)], env=_env(), cwd=ROOT, capture_output=True, text=True, check=True,
+                             start_new_session=True, preexec_fn=_own_group)
         res = json.loads(out.stdout.splitlines()[-1])
         t1, t2 = res["times"]["1"], res["times"]["2"]
         print("| p-bit SK N=1024 × 32 reads × 1000 sweeps | 1 thread s | 2 threads s | speed-up | same samples |")

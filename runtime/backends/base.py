@@ -11,8 +11,8 @@ Two process-wide policies live here because this module is imported before any k
 
 * **OpenMP threads wait passively** (:func:`_passive_openmp`): idle threads of the compiled
   backends (C, Numba's ``omp`` layer) sleep instead of spinning, so a run stays fast when another
-  process holds a core (with spinning, one OIM run took 8× as long with a busy loop on one of two
-  cores);
+  process holds a core (with spinning, an OIM run of one replica took 12× as long with a busy loop
+  on one of two cores, passive 1.07×);
 * **kernel calls are short** (:data:`MAX_BLOCK_WORK`): an emulator with ``interruptible = True``
   (C) never spends more than a fraction of a second in one compiled call, so Ctrl-C
   (KeyboardInterrupt) stops any run within about a second.
@@ -42,12 +42,12 @@ RNG_MODES = ("internal", "tape")
 # loops (≈ 0.05 ns on dense couplings): s steps of R replicas on m nodes with nnz couplings cost
 # s·(R·(nnz + NODE_WORK·m) + STEP_WORK), NODE_WORK being a node update's own cost (noise, drift,
 # cos/sin: 2–4 ns) and STEP_WORK a step's fixed cost (≈ 1 µs), fitted to the C rates of
-# BENCHMARKS.md.  2^31 units are ≈ 0.1 s of the C loops on an idle core, whatever the shape (SK
+# BENCHMARKS.md.  2^31 units are 0.1–0.3 s of the C loops on a free core, whatever the shape (SK
 # N=1024: 30 OIM steps of 64 replicas, 60 p-bit sweeps of 32; toroidal_8k: 60 steps of 64
-# replicas, 3744 of one; a 64-node king's graph: 1e5 steps of one replica), and stays under a
-# second on a loaded machine.  The split is invisible in the results (every kernel takes absolute
-# step indices, and pre-drawn noise is drawn in order); Python regains control between calls, so
-# a KeyboardInterrupt ends the run.
+# replicas, 3744 of one; a 64-node king's graph: 1e5 steps of one replica; measured 0.15 s, 0.14 s
+# and 0.30 s for SK OIM, SK p-bit and toroidal_8k × 1), and ≤ 0.5 s at load average 5–6.  The
+# split is invisible in the results (every kernel takes absolute step indices, and pre-drawn noise
+# is drawn in order); Python regains control between calls, so a KeyboardInterrupt ends the run.
 MAX_BLOCK_WORK = 1 << 31
 NODE_WORK = 64
 STEP_WORK = 1 << 14
