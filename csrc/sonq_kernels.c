@@ -55,8 +55,11 @@
  * thread saves. */
 #define SONQ_MIN_PARALLEL (1 << 13)
 /* Lane·couplings per segment of a p-bit sweep under which a team's barrier at the end of each
- * segment (≈ 1.5 µs passive, more spinning on shared cores) costs more than splitting it saves. */
-#define SONQ_MIN_SEGMENT (1 << 14)
+ * segment costs more than splitting the segment saves: a passive barrier whose thread has gone to
+ * sleep costs ≈ 45 µs on a 2-vCPU VM (the wake-up), and a 64 × 64 torus at 8 lanes (82k per
+ * colour class) ran 0.94× as fast on two threads as on one.  2^20 is ≈ 0.1–0.3 ms of work. */
+#define SONQ_MIN_SEGMENT (1 << 20)
+static int64_t min_segment = SONQ_MIN_SEGMENT;
 /* Bytes of node arrays a lane block keeps in a core's cache (its L2: 2 MiB on Sapphire Rapids). */
 #define SONQ_CACHE_BYTES (2 << 20)
 #define SONQ_INLINE static inline __attribute__((always_inline))
@@ -700,7 +703,7 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
             const int64_t nseg = pbit_segments(&a, seg, mark);
             for (int64_t b = 0; b < nb && status == SONQ_OK; b++) {
                 const int64_t work = per_sweep * widths[b];
-                const int split = work >= nseg * SONQ_MIN_SEGMENT && team(threads, work) > 1;
+                const int split = work >= nseg * min_segment && team(threads, work) > 1;
                 a.seg = split ? seg : whole;
                 a.nseg = split ? nseg : 1;
                 status = pbit_block(&a, k1, state, starts[b], widths[b], split ? team(threads, work) : 1);
@@ -775,4 +778,10 @@ double sonq_idle_spin(double seconds) {
     nanosleep(&pause, NULL);
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     return (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+}
+
+int64_t sonq_pbit_min_segment(int64_t value) {
+    const int64_t previous = min_segment;
+    if (value >= 0) min_segment = value;
+    return previous;
 }

@@ -52,6 +52,10 @@ void sonq_normals_fill(uint64_t key, uint32_t step, uint32_t replica, int64_t n,
 
 int sonq_openmp_threads(void);
 
+/* The lane·couplings a colour class of a p-bit sweep needs before a team splits it (default
+ * SONQ_MIN_SEGMENT); value ≥ 0 sets it (tests force the split with 0), returns the previous one. */
+int64_t sonq_pbit_min_segment(int64_t value);
+
 /* CPU seconds the process spent during a `seconds` sleep that follows a parallel region of two
  * threads: about 0 when idle OpenMP threads wait passively (OMP_WAIT_POLICY=passive took effect),
  * up to the spin time when they spin. */

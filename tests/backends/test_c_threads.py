@@ -49,18 +49,33 @@ def _raw(program, replicas, threads, **kw) -> np.ndarray:
                    backend_options={"threads": threads}, **kw).trajectory.raw
 
 
+@pytest.fixture
+def split_classes():
+    """Every colour class split across the team, however small (the kernels' default wants 2^20
+    lane·couplings per class, more than these test graphs have)."""
+    from runtime.backends import c_backend
+
+    previous = c_backend._sonq_c.lib.sonq_pbit_min_segment(0)
+    yield
+    c_backend._sonq_c.lib.sonq_pbit_min_segment(previous)
+
+
+@pytest.mark.parametrize("split", [False, True])
 @pytest.mark.parametrize("replicas", [32, 41, 8, 1])
 @pytest.mark.parametrize("graph", ["dense", "torus"])
-def test_pbit_results_do_not_depend_on_threads(graph, replicas):
+def test_pbit_results_do_not_depend_on_threads(request, graph, replicas, split):
     """32 reads on two threads run as two 16-lane blocks, on three as four of 8; 8 reads and one
-    read share a block's colour classes across the team (torus) or stay on one thread (dense)."""
+    read keep one thread per block or, split, share each block's colour classes across the team
+    (the torus's two classes, or the dense graph's one-node classes)."""
+    if split:
+        request.getfixturevalue("split_classes")
     program = _sk_pbit(200) if graph == "dense" else _torus_pbit()
     one = _raw(program, replicas, 1)
     for threads in (2, 3):
         np.testing.assert_array_equal(_raw(program, replicas, threads), one)
 
 
-def test_pbit_colour_split_follows_the_tape():
+def test_pbit_colour_split_follows_the_tape(split_classes):
     """The team-split sweep (8 reads, one 8-lane block, two threads) consumes a noise tape as the
     NumPy reference does."""
     program = _torus_pbit()
