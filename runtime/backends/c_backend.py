@@ -6,9 +6,9 @@ stops a run between calls); the loops over steps, replicas (lane blocks of 32, 1
 node-major inside a block) and couplings run in C, with OpenMP, in float64 whatever the device's
 ``precision``.  OpenMP threads wait passively (:func:`runtime.backends.base._passive_openmp`), and
 by default a call's team leaves out the cores other processes hold (:func:`team_size`), so runs
-stay fast on shared cores; ``threads`` fixes the team size.  A p-bit
-block of 32 replicas on two threads runs as two blocks of 16; fewer replicas than that share a
-block's colour classes between the threads.
+stay fast on shared cores; ``threads`` fixes the team size.  A p-bit block of 32 replicas on two
+threads runs as two blocks of 16; with fewer replicas than that, colour classes of at least 2^20
+lane·couplings (very large sparse graphs) are split between the threads.
 
 Every call passes each array with its real length; the kernels check lengths, the CSR structure
 and every index before touching memory, and a problem comes back as a BackendError naming it
