@@ -159,7 +159,7 @@ class AbstractCell(abc.ABC):
         return "optimize" if self.domain == "spin" else "sample"
 
     def stable_dt(self, program: Programmed, schedules: Mapping[str, Schedule]) -> float:
-        """The accuracy step (device time units): λ_max·dt = :attr:`stability` with λ_max bounded
+        """The accuracy step (device time units): λ_max·dt = :attr:`stability` with λ_max estimated
         by ‖J‖₂ plus the node's own stiffness under ``schedules``."""
         lam = spectral_norm(program.couplings) + self.stiffness(program, schedules)
         return self.stability / max(lam, 1e-12)
