@@ -37,6 +37,18 @@ PRECISIONS = ("float32", "float64")
 LAYOUTS = ("auto", "dense", "neighbours")
 
 
+def coupling_arrays(J, layout: str, as_j) -> dict:
+    """CSR couplings as JAX arrays in ``layout`` (see :class:`JaxBackend`): ``{"J": dense}`` or
+    padded neighbour lists ``{"idx", "w"}``; ``as_j`` converts float arrays to the run's dtype."""
+    import jax.numpy as jnp
+
+    m = J.shape[0]
+    if layout == "dense" or (layout == "auto" and (J.nnz > DENSE_FILL * m * m or m <= DENSE_NODES)):
+        return {"J": as_j(J.toarray())}
+    idx, w = _neighbours(J, m)
+    return {"idx": jnp.asarray(idx), "w": as_j(w)}
+
+
 def _neighbours(J, m: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR couplings → padded neighbour lists (m, D) of indices and weights (padding: weight 0)."""
     deg = np.diff(J.indptr)
@@ -127,14 +139,9 @@ def _lower(plan: RunPlan, dtype, layout: str) -> tuple[_Config, dict]:
     m = p.num_nodes
     J = p.couplings.tocsr()
     as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
-    dense = layout == "dense" or (layout == "auto" and (J.nnz > DENSE_FILL * m * m or m <= DENSE_NODES))
     params = {"h": as_j(p.fields), "poly": as_j(p.poly), "dt": as_j(plan.dt),
-              **{name: as_j(values) for name, values in plan.schedules.items()}}
-    if dense:
-        params["J"] = as_j(J.toarray())
-    else:
-        idx, w = _neighbours(J, m)
-        params.update(idx=jnp.asarray(idx), w=as_j(w))
+              **{name: as_j(values) for name, values in plan.schedules.items()}, **coupling_arrays(J, layout, as_j)}
+    dense = "J" in params
     # Colour classes, the p-bit sweep's update order.
     order = np.argsort(p.colors, kind="stable")
     classes = [order[p.colors[order] == c] for c in range(int(p.colors.max()) + 1)]

@@ -215,24 +215,18 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
     import jax
     import jax.numpy as jnp
 
-    from runtime.backends.jax_backend import DENSE_FILL, DENSE_NODES, _neighbours
+    from runtime.backends.jax_backend import coupling_arrays
 
     x64 = (backend.precision or plan.program.device.precision) == "float64"
     dtype = np.float64 if x64 else np.float32
     p = plan.program
-    m = p.num_nodes
     J = p.couplings.tocsr()
     temperature, params = _params(plan)
-    dense = backend.layout == "dense" or (backend.layout == "auto" and (J.nnz > DENSE_FILL * m * m or m <= DENSE_NODES))
     aux = np.stack(_CacState(plan).arrays())
     with jax.enable_x64(x64):
         as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
-        arrays = {"temperature": as_j(temperature), "params": as_j(params), "dt": as_j(plan.dt)}
-        if dense:
-            arrays["J"] = as_j(J.toarray())
-        else:
-            idx, w = _neighbours(J, m)
-            arrays.update(idx=jnp.asarray(idx), w=as_j(w))
+        arrays = {"temperature": as_j(temperature), "params": as_j(params), "dt": as_j(plan.dt),
+                  **coupling_arrays(J, backend.layout, as_j)}
     block = _jax_block()
     config = (RULES[plan.integrator], np.dtype(dtype).name)
 

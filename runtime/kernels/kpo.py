@@ -143,24 +143,17 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
     import jax
     import jax.numpy as jnp
 
-    from runtime.backends.jax_backend import DENSE_FILL, DENSE_NODES, _neighbours
+    from runtime.backends.jax_backend import coupling_arrays
 
     x64 = (backend.precision or plan.program.device.precision) == "float64"
     dtype = np.float64 if x64 else np.float32
     p = plan.program
-    m = p.num_nodes
     J = p.couplings.tocsr()
     c = _coefficients(plan)
-    dense = backend.layout == "dense" or (backend.layout == "auto" and (J.nnz > DENSE_FILL * m * m or m <= DENSE_NODES))
     with jax.enable_x64(x64):
         as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
         params = {"h": as_j(p.fields), "detune": as_j(c.detune), "amp": as_j(c.amp), "drift": as_j(c.drift),
-                  "gain": as_j(c.gain), "dt": as_j(c.dt)}
-        if dense:
-            params["J"] = as_j(J.toarray())
-        else:
-            idx, w = _neighbours(J, m)
-            params.update(idx=jnp.asarray(idx), w=as_j(w))
+                  "gain": as_j(c.gain), "dt": as_j(c.dt), **coupling_arrays(J, backend.layout, as_j)}
     block = _jax_block()
     config = (c.rule, np.dtype(dtype).name)
 
