@@ -6,10 +6,11 @@ from runtime.noise import AbstractNoiseSource, NoiseTape, SeededNoise
 from runtime.results import SampleSet, TrajectoryRecord
 from device_models.cells import pbit_anneal
 from device_models.schedules import Schedule
-from runtime.errors import DivergenceError, MemoryBudgetError, RunError
+from runtime.errors import DivergenceError, MemoryBudgetError, ResultFileError, RunError
 from runtime.run import run, stable_dt
 
-__all__ = ["run", "stable_dt", "pbit_anneal", "RunError", "DivergenceError", "MemoryBudgetError", "Schedule", "SampleSet", "TrajectoryRecord", "AbstractBackend",
+__all__ = ["run", "stable_dt", "pbit_anneal", "RunError", "DivergenceError", "MemoryBudgetError", "ResultFileError",
+           "Schedule", "SampleSet", "TrajectoryRecord", "AbstractBackend",
            "AbstractEmulator", "RunPlan", "Trajectory", "BACKEND_PATHS", "available_backends", "get_backend",
            "register_backend",
            "AbstractNoiseSource", "NoiseTape", "SeededNoise"]

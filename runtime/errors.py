@@ -24,3 +24,7 @@ class DivergenceError(RunError):
 
 class MemoryBudgetError(RunError):
     """A run would hold more memory than its budget allows."""
+
+
+class ResultFileError(SonqError, ValueError):
+    """A saved SampleSet file is unreadable, inconsistent or of an unsupported version."""

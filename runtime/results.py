@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+
+from device_models.files import atomic_write
+from runtime.errors import ResultFileError
+
+RESULT_FORMAT = "sonq-samples"
+RESULT_VERSION = 1
+VARTYPES = ("SPIN", "BINARY", "REAL")
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,67 @@ class SampleSet:
             raise ImportError("to_dimod needs dimod: pip install 'sonq[dimod]'") from None
         return dimod.SampleSet.from_samples((self.samples, list(self.labels)), self.vartype,
                                             energy=self.energies, replica=self.replica)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the samples, energies, trajectory and metadata to ``path`` (an ``.npz`` with a
+        JSON header), atomically: a failed write leaves any previous file intact.
+
+        Raises:
+            ResultFileError: labels or info that JSON cannot hold.
+            OutputFileError: the path cannot be written.
+        """
+        header = {"format": RESULT_FORMAT, "version": RESULT_VERSION, "labels": list(self.labels),
+                  "vartype": self.vartype, "info": self.info, "model_kind": self.model_kind,
+                  "model_meta": self.model_meta}
+        try:
+            text = json.dumps(header, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ResultFileError(f"cannot save: labels and info must be JSON data ({exc})") from None
+        arrays = {"samples": self.samples, "energies": self.energies, "replica": self.replica, "step": self.step}
+        if self.trajectory is not None:
+            t = self.trajectory
+            arrays.update(t_steps=t.steps, t_times=t.times, t_energies=t.energies, t_states=t.states, t_raw=t.raw)
+        return atomic_write(path, lambda f: np.savez_compressed(f, header=np.array(text), **arrays))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SampleSet":
+        """Read a file written by :meth:`save`, checking its header and the arrays' shapes.
+
+        Raises:
+            ResultFileError: not a SONQ sample file, another version, or inconsistent arrays.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            header = json.loads(str(arrays.pop("header")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ResultFileError(f"{path}: not a SONQ sample file ({exc})") from None
+        if not isinstance(header, dict) or header.get("format") != RESULT_FORMAT:
+            raise ResultFileError(f"{path}: not a SONQ sample file")
+        if header.get("version") != RESULT_VERSION:
+            raise ResultFileError(f"{path}: sample file version {header.get('version')!r} is not supported "
+                                  f"(this SONQ reads {RESULT_VERSION})")
+        try:
+            labels = tuple(tuple(x) if isinstance(x, list) else x for x in header["labels"])
+            samples, energies = arrays["samples"], arrays["energies"]
+            replica, step = arrays["replica"], arrays["step"]
+            S = len(energies)
+            if (header["vartype"] not in VARTYPES or samples.shape != (S, len(labels)) or energies.shape != (S,)
+                    or replica.shape != (S,) or step.shape != (S,)):
+                raise ValueError("array shapes or vartype do not agree")
+            trajectory = None
+            if "t_steps" in arrays:
+                trajectory = TrajectoryRecord(arrays["t_steps"], arrays["t_times"], arrays["t_energies"],
+                                              arrays["t_states"], arrays["t_raw"])
+                k = len(trajectory.steps)
+                if (trajectory.times.shape != (k,) or trajectory.energies.shape[0] != k
+                        or trajectory.states.shape[:2] != trajectory.energies.shape
+                        or trajectory.raw.shape[:2] != trajectory.energies.shape):
+                    raise ValueError("trajectory shapes do not agree")
+            return cls(samples, energies, labels, header["vartype"], replica, step, trajectory,
+                       dict(header["info"]), str(header["model_kind"]), dict(header["model_meta"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultFileError(f"{path}: inconsistent sample file ({exc})") from None
 
     def __repr__(self) -> str:
         return (f"SampleSet({len(self)} samples × {len(self.labels)} {self.vartype} variables, "

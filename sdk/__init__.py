@@ -18,7 +18,7 @@ from device_models.errors import (AsymmetricCouplingError, BackendError, Capacit
 from device_models.registry import list_devices, load_device
 from device_models.spec import DeviceSpec
 from device_models.schedules import ScheduleError
-from runtime import (DivergenceError, MemoryBudgetError, NoiseTape, RunError, SampleSet, Schedule,
+from runtime import (DivergenceError, MemoryBudgetError, NoiseTape, ResultFileError, RunError, SampleSet, Schedule,
                      available_backends, pbit_anneal, run, stable_dt)
 from sdk.analysis import (covariance_error, effective_sample_size, empirical_distribution, exact_boltzmann,
                           ground_state_bruteforce, indicator_autocorrelation_time,
@@ -40,6 +40,7 @@ __all__ = [
     "read_gset", "write_gset", "from_dimod", "to_dimod",
     "LearningError", "AnalysisError", "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
-    "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError", "MemoryBudgetError",
+    "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError",
+    "MemoryBudgetError", "ResultFileError",
     "ScheduleError", "stable_dt",
 ]
