@@ -6,6 +6,8 @@
     sonq compile graph.rudy --device oim1024 -o prog.npz      # Gset file → MaxCut
     sonq compile J.npy --device oim1024 -o prog.npz           # dense J → Ising E = ½ sᵀJs
     sonq run prog.npz --backend numba --reads 64 --seed 1 -o result.npz
+    sonq run prog.npz --temperature 0.5 --steps 2000 --record-every 10 --burn-in 500
+    sonq devices --file my_chip.yaml                          # validate and show a custom chip
     sonq demo --out sonq-demo
 
 Errors SONQ raises on purpose (:class:`SonqError`), and files that cannot be read or written,
@@ -90,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("devices", help="list the shipped devices and their key figures")
+    p.add_argument("--file", type=Path, action="append", default=[],
+                   help="also validate and show this chip YAML file (repeatable)")
     p.set_defaults(func=_devices)
 
     p = sub.add_parser("compile", help="compile a model file for a device")
@@ -108,7 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", "-s", type=int, default=None, help="seed of initial states and noise")
     p.add_argument("--steps", type=int, default=None, help="integration steps (default: cell protocol)")
     p.add_argument("--temperature", type=float, default=None,
-                   help="constant temperature in model energy units (default: cell protocol)")
+                   help="constant temperature in model energy units (selects the sample protocol)")
+    p.add_argument("--protocol", choices=("optimize", "sample", "recall"), default=None,
+                   help="the cell's preset (default: optimize for spin cells, sample with --temperature)")
+    p.add_argument("--dt", type=float, default=None, help="step in device time units (default: the preset's)")
+    p.add_argument("--integrator", default=None, help="step rule, one of the cell's (default: the preset's)")
+    p.add_argument("--record-every", type=int, default=0, help="record states every this many steps")
+    p.add_argument("--burn-in", type=int, default=None,
+                   help="with --record-every: pool recorded states after this many steps as samples")
     p.add_argument("--target", type=float, default=None,
                    help="energy counted as success (default: the best energy found)")
     p.add_argument("-o", "--output", type=Path, default=None, help="write samples and energies (.npz)")
@@ -130,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _devices(args: argparse.Namespace) -> int:
     header = ("name", "cell", "cells", "topology", "coupling g (DAC)", "time unit", "noise T")
-    rows = [header] + [_device_row(spec) for spec in list_devices()]
+    rows = [header] + [_device_row(spec) for spec in [*list_devices(), *map(DeviceSpec.from_yaml, args.file)]]
     widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
     for r in rows:
         _say("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
@@ -216,7 +227,8 @@ def _run(args: argparse.Namespace) -> int:
         raise RunError(f"--target must be a finite energy, got {args.target}")
     program = Program.load(args.program)
     result = run(program, args.backend, num_reads=args.reads, seed=args.seed, steps=args.steps,
-                 temperature=args.temperature)
+                 temperature=args.temperature, protocol=args.protocol, dt=args.dt, integrator=args.integrator,
+                 record_every=args.record_every, burn_in=args.burn_in)
     _say(_run_summary(args.program, program, result, args.target))
     if output is not None:
         _say(f"wrote {_save_result(result, output)}")
@@ -226,8 +238,9 @@ def _run(args: argparse.Namespace) -> int:
 def _run_summary(path: Path, program: Program, result: SampleSet, target: float | None) -> str:
     info = result.info
     lines = [
-        f"ran {len(result)} replicas of {path.name} ({program.num_variables} variables on "
-        f"{program.device.name}) with backend {info['backend']}: {info['steps']} steps, dt {info['dt']:.3g}",
+        f"ran {info['num_reads']} replicas of {path.name} ({len(result)} samples, {program.num_variables} "
+        f"variables on {program.device.name}) with backend {info['backend']}: {info['steps']} steps, "
+        f"dt {info['dt']:.3g}",
         f"wall time      {info['wall_time']:.3f} s",
         f"chip time      {_si(info['chip_time'], 's')} per run",
     ]

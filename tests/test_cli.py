@@ -143,3 +143,26 @@ def test_unreadable_model_file_is_one_line(tmp_path, capsys):
     assert main(["compile", str(tmp_path / "J.npy"), "-d", "oim1024", "-o", str(tmp_path / "p.npz")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("sonq: error:") and "cannot read a J matrix" in err and len(err.splitlines()) == 1
+
+
+def test_run_takes_the_protocol_step_and_recording_options(program_file, capsys):
+    assert main(["run", str(program_file), "--backend", "numpy", "--reads", "2", "--seed", "3", "--steps", "40",
+                 "--temperature", "0.2", "--dt", "0.01", "--integrator", "euler", "--record-every", "10",
+                 "--burn-in", "15"]) == 0
+    out = capsys.readouterr().out
+    assert "40 steps, dt 0.01" in out and "ran 2 replicas" in out and "6 samples" in out  # 3 records after 15
+    assert main(["run", str(program_file), "--backend", "numpy", "--reads", "2", "--steps", "5",
+                 "--integrator", "sweep"]) == 2
+    assert "integrator must be one of" in capsys.readouterr().err
+
+
+def test_devices_validates_and_shows_a_custom_chip(tmp_path, capsys):
+    chip = tmp_path / "mine.yaml"
+    chip.write_text("name: my-chip\ncell: pbit\ncells: 16\ntopology: all_to_all\n"
+                    "components: {supply: 1 V, input_scale: 1 uA, clock: 1 GHz}\n"
+                    "coupling: {g_max: 10 uS, dac_bits: 6}\n")
+    assert main(["devices", "--file", str(chip)]) == 0
+    assert "my-chip" in capsys.readouterr().out
+    chip.write_text(chip.read_text().replace("cells: 16", "cells: -1"))
+    assert main(["devices", "--file", str(chip)]) == 2
+    assert "cells" in capsys.readouterr().err
