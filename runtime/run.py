@@ -86,8 +86,9 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         raise RunError("give steps or run_time, not both")
     impl = get_backend(backend, program.cell, **(backend_options or {}))
     init_seed, noise_seed = np.random.SeedSequence(seed).spawn(2)
-    mode = _mode(program, protocol, temperature)
-    plan = _plan(program, program.cell.presets(program)[mode], num_reads, steps, run_time, dt, temperature,
+    presets = program.cell.presets(program)
+    mode = _mode(program, presets, protocol, temperature)
+    plan = _plan(program, presets[mode], num_reads, steps, run_time, dt, temperature,
                  schedules, integrator, record_every, init, np.random.default_rng(init_seed), burn_in, max_memory)
     start = time.perf_counter()
     try:
@@ -136,8 +137,9 @@ def _integer(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def _mode(program: Program, protocol: str | None, temperature) -> str:
-    offered = program.cell.presets(program)
+def _mode(program: Program, offered: Mapping[str, Preset], protocol: str | None, temperature) -> str:
+    """The preset to run: ``protocol``, or the cell's default mode (sampling when a temperature is
+    given or the cell offers no optimisation)."""
     if protocol is None:
         protocol = "sample" if temperature is not None else program.cell.default_mode()
         if protocol not in offered:
