@@ -112,12 +112,13 @@ def test_installed_console_script(tmp_path):
 
 
 def test_ctrl_c_exits_130_with_one_line_and_no_file(program_file, tmp_path, capsys, monkeypatch):
-    import sdk.cli
+    import sdk.cli.run
+    import sdk.cli.devices
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sdk.cli, "run", interrupted)
+    monkeypatch.setattr(sdk.cli.run, "run", interrupted)
     out = tmp_path / "r.npz"
     assert main(["run", str(program_file), "--backend", "numpy", "-o", str(out)]) == 130
     assert capsys.readouterr().err == "sonq: interrupted\n"
@@ -125,13 +126,14 @@ def test_ctrl_c_exits_130_with_one_line_and_no_file(program_file, tmp_path, caps
 
 
 def test_multiline_errors_print_on_one_line(capsys, monkeypatch):
-    import sdk.cli
+    import sdk.cli.run
+    import sdk.cli.devices
     from device_models.errors import SpiceError
 
     def fails(args):
         raise SpiceError("ngspice failed\x1b[31m", line="R1 a b \x07")
 
-    monkeypatch.setattr(sdk.cli, "_devices", fails)
+    monkeypatch.setattr(sdk.cli.devices, "devices", fails)
     assert main(["devices"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "\x1b" not in err and "\x07" not in err
