@@ -1,9 +1,4 @@
-"""Plots of run results, written straight to image files.
-
-matplotlib is imported inside each function with the non-interactive ``Agg`` backend, so
-``import sdk`` never pulls it in and plotting works without a display.  Images are written
-atomically (:func:`device_models.files.atomic_write`), the path checked before any drawing.
-"""
+"""Energy traces of a run and densities of continuous samples."""
 
 from __future__ import annotations
 
@@ -11,30 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from device_models.files import atomic_write, check_output_path
+from device_models.files import check_output_path
 from runtime.results import SampleSet
+from sdk.plots._figure import pyplot, save
 
 MAX_TRACES = 64  # replicas drawn individually; more only blur the figure
-
-
-def _save(fig, path: Path, plt) -> Path:
-    """``fig`` written atomically to ``path`` (format from the suffix, PNG without one), then closed."""
-    fmt = path.suffix[1:].lower() or "png"
-    try:
-        return atomic_write(path, lambda f: fig.savefig(f, dpi=120, format=fmt))
-    finally:
-        plt.close(fig)
-
-
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install matplotlib") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | None = None,
@@ -55,7 +31,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
     if result.trajectory is None:
         raise ValueError("the result has no trajectory: run with record_every > 0")
     path = check_output_path(path)
-    plt = _pyplot()
+    plt = pyplot()
     traj = result.trajectory
     t_us = traj.times * 1e6
     energies = traj.energies[:, :MAX_TRACES]
@@ -84,7 +60,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path, plt)
+    return save(fig, path, plt)
 
 
 def plot_density(samples: np.ndarray, grid: np.ndarray, density: np.ndarray, path: str | Path, *,
@@ -100,7 +76,7 @@ def plot_density(samples: np.ndarray, grid: np.ndarray, density: np.ndarray, pat
         xlabel, title: axis label and title.
     """
     path = check_output_path(path)
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.hist(np.ravel(samples), bins=bins, range=(grid[0], grid[-1]), density=True, color="tab:blue",
             alpha=0.5, label=f"samples ({np.size(samples)})")
@@ -111,4 +87,4 @@ def plot_density(samples: np.ndarray, grid: np.ndarray, density: np.ndarray, pat
         ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path, plt)
+    return save(fig, path, plt)
