@@ -51,12 +51,22 @@ class SpiceOptions:
 
 @dataclass(frozen=True)
 class Netlist:
-    """Netlist text, the noise files it reads (name → content) and the saved vector names."""
+    """Netlist text, the noise files it reads (name → content) and the saved vector names.
+
+    ``power_vectors``: with ``power=True``, the device powers ngspice computes for the dissipating
+    elements, ``@r<k>[p]`` of every resistor and ``@rl<k>[p]`` of every series resistor (watts), and
+    ``transconductor_vectors`` the currents ``i(@g<k>[i])`` of the transconductors, each paired with
+    its output node's voltage vector in ``transconductor_nodes`` (ngspice 39 gives no ``@g[p]`` in a
+    transient: the absorbed power is that voltage times the current).
+    """
 
     text: str
     files: dict
     node_vectors: tuple
     inductor_vectors: tuple
+    power_vectors: tuple = ()
+    transconductor_vectors: tuple = ()
+    transconductor_nodes: tuple = ()
 
 
 def sanitize(text: object) -> str:
@@ -107,7 +117,7 @@ def _check(circuit: Circuit) -> None:
 
 
 def write_netlist(circuit: Circuit, noise: np.ndarray | None = None, *, noise_dir: str = "",
-                  options: SpiceOptions = SpiceOptions()) -> Netlist:
+                  options: SpiceOptions = SpiceOptions(), power: bool = False) -> Netlist:
     """Print ``circuit`` as an ngspice netlist.
 
     Args:
@@ -117,6 +127,7 @@ def write_netlist(circuit: Circuit, noise: np.ndarray | None = None, *, noise_di
         noise_dir: directory prefix of the noise files as ngspice should open them ("" = the
             working directory); letters, digits and ``_./-`` only.
         options: analysis settings.
+        power: also save the dissipating elements' device powers (:class:`Netlist`).
 
     Raises:
         CompileError: a value the netlist cannot hold, an unsafe ``noise_dir``, an over-long noise
@@ -174,10 +185,17 @@ def write_netlist(circuit: Circuit, noise: np.ndarray | None = None, *, noise_di
     out += _lines(".ic", ic)
     nodes = tuple(f"v({_node(k + 1)})" for k in range(c.num_nodes))
     inductors = tuple(f"i(l{k + 1})" for k in range(len(c.inductors)))
+    powers = transconductors = outputs = ()
+    if power:
+        powers = tuple(f"@r{k + 1}[p]" for k in range(len(c.resistors)))
+        powers += tuple(f"@rl{k + 1}[p]" for k, r in enumerate(c.inductor_r) if r > 0)
+        transconductors = tuple(f"@g{k + 1}[i]" for k in range(len(c.vccs)))
+        outputs = tuple(f"v({_node(a)})" for a in c.vccs.a)
     out += [f".options method={options.method} reltol={_num(options.reltol)}",
             f".tran {_num(c.dt)} {_num(c.duration)} 0 {_num(c.dt / options.max_step_divisor)} uic",
-            *_lines(".save", list(nodes + inductors)), ".end"]
-    return Netlist("\n".join(out) + "\n", files, nodes, inductors)
+            *_lines(".save", list(nodes + inductors + powers + transconductors)), ".end"]
+    return Netlist("\n".join(out) + "\n", files, nodes, inductors, powers,
+                   tuple(f"i({name})" for name in transconductors), outputs)
 
 
 def _inner(c: Circuit, k: int) -> str:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import abc
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Mapping, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from device_models.errors import DeviceSpecError
 from device_models.schedules import Schedule
 
 K_BOLTZMANN = 1.380649e-23  # J/K
@@ -84,9 +85,30 @@ class Preset:
     dt_factor: float = 1.0
 
 
+@dataclass(frozen=True)
+class CellPower:
+    """Electrical power of a chip in given states, by part (``docs/energy.md``).
+
+    Attributes:
+        parts: part name → (replicas,) watts each part dissipates (or, where the cell says so,
+            consumes); the chip's power is their sum, :attr:`total`.
+        supplied: optional split of the same power by the element that supplies it (part name →
+            (replicas,) watts, summing to :attr:`total`); empty when the cell does not model it.
+    """
+
+    parts: Mapping[str, np.ndarray]
+    supplied: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def total(self) -> np.ndarray:
+        """(replicas,) watts."""
+        return sum(np.asarray(v, dtype=np.float64) for v in self.parts.values())
+
+
 class Programmed(Protocol):
     """What a cell reads of a compiled program (``compiler.program.Program`` satisfies this)."""
 
+    device: "object"
     couplings: sp.csr_matrix
     fields: np.ndarray
     poly: np.ndarray
@@ -189,6 +211,17 @@ class AbstractCell(abc.ABC):
         """Compile-time notes on a program whose heaviest node is loaded by ``loading`` siemens."""
         return []
 
+    def power(self, program: Programmed, states: np.ndarray, schedules: Mapping[str, float]) -> CellPower:
+        """Average electrical power of the chip holding ``states`` (replicas, width·m) under the
+        schedule values ``schedules`` (the cell's :attr:`schedules` at that instant, device units):
+        watts by part, from the device's components and the programmed couplings
+        (``docs/energy.md`` states each cell's model and its assumptions).
+
+        Raises:
+            DeviceSpecError: the cell has no power model.
+        """
+        raise DeviceSpecError(f"{self.name!r} cells have no power model (AbstractCell.power)")
+
 
 @dataclass(frozen=True)
 class AbstractSpinCell(AbstractCell):
@@ -250,5 +283,11 @@ def flip_costs(program: Programmed) -> tuple[float, float]:
     return 2 * float((h + np.asarray(J.sum(axis=1)).ravel()).max()), 2 * float(costs.min())
 
 
-__all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "Component", "Preset", "Programmed", "MODES",
+def row_conductance(program: Programmed) -> np.ndarray:
+    """(m,) siemens of programmed coupling on each node, ``g_max·Σ_j |J_ij|``."""
+    J = abs(sp.csr_matrix(program.couplings))
+    return program.device.coupling.g_max * np.asarray(J.sum(axis=1)).ravel()
+
+
+__all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "CellPower", "row_conductance", "Component", "Preset", "Programmed", "MODES",
            "K_BOLTZMANN", "relative_to_reference", "spectral_norm", "coupling_scale", "flip_costs"]

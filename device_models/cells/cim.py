@@ -43,6 +43,11 @@ wavelength λ, the linear loss alone leaves the quadrature variance ``⟨x²⟩ 
 so ``T_dev = (2n_th + 1)/(4 n_sat)`` (x² units); the pump's own noise is left out.  The
 ``optimize`` preset runs noise-free (temperature 0), as cim-optimizer does by default.
 
+Power (``docs/energy.md#cim``): the optical power the signal pulses lose, which the pump's
+parametric gain replaces: a pulse of amplitude x holds ``n_sat·x²`` photons of ``hc/λ`` and loses the
+fraction ``1 − (1 − ℓ)²`` of them per round trip ``T_rt``.  The pump laser's efficiency, the FPGA and
+the modulators are not modelled.
+
 Readout: the homodyne detector measures every pulse once per round trip, and the FPGA (which
 computes H every round trip for the feedback anyway) keeps the configuration of lowest H it has
 measured; a run reads that register, as cim-optimizer returns its ``sig_opt`` and as the papers
@@ -60,8 +65,8 @@ from typing import ClassVar, final
 
 import numpy as np
 
-from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset, Programmed,
-                                      relative_to_reference)
+from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, CellPower, Component, Preset,
+                                      Programmed, relative_to_reference)
 from device_models.errors import DeviceSpecError
 from device_models.schedules import Schedule
 
@@ -146,6 +151,16 @@ class CimCell(AbstractSpinCell):
         if program.reference:
             spins = spins[..., :-1] * spins[..., -1:]
         return spins, None
+
+    def power(self, program, states, schedules):
+        """Watts of signal light lost per round trip (``signal_loss``) at amplitudes ``states[:, :m]``."""
+        c = program.device.components
+        m = program.num_nodes
+        photon = H_PLANCK * C_LIGHT / c.get("wavelength", 1.55e-6)
+        lost = 1 - (1 - c["round_trip_loss"]) ** 2
+        x = np.asarray(states[:, :m], dtype=np.float64)
+        return CellPower({"signal_loss": c["saturation_photons"] * photon * lost / c["round_trip_time"]
+                          * (x**2).sum(axis=1)})
 
     def warnings(self, components, loading, physics):
         loss = components["round_trip_loss"]

@@ -35,6 +35,11 @@ two-sided PSD ``S₂ = 2kT·g_node`` diffuses each quadrature, in units of V_x, 
 ``T_dev = D·τ₀ = kT·g_node/(2C²V_x²Δ)``, with ``y += √(2T_dev dt)·ξ``.  (A model: the second
 quadrature's kicks and the tank loss are left out, as the SB idealisation leaves them out.)
 
+Power (``docs/energy.md#kpo``): a tank at quadratures (x, y) has ``⟨v²⟩ = V_x²(x² + y²)/2``; its
+loss conductance dissipates ``g_loss·⟨v²⟩`` and each coupling transconductor ``c₀·g_max|J_ij|``
+delivers ``c₀·g_max|J_ij|·V_x²·|x_i x_j + y_i y_j|/2`` into tank i (its draw's lower bound), all of it
+replaced by the pump.
+
 Readout: a homodyne measurement of x over ``READOUT_PERIODS`` periods of ω₀; ``s_i = sign x_i``
 (x = 0 reads +1, as the peer does); ``|x_i| < POOR_AMPLITUDE`` is flagged as poorly read.
 """
@@ -48,8 +53,8 @@ from typing import ClassVar, final
 import numpy as np
 import scipy.sparse as sp
 
-from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset, Programmed,
-                                      relative_to_reference, spectral_norm)
+from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, CellPower, Component, Preset,
+                                      Programmed, relative_to_reference, spectral_norm)
 from device_models.schedules import Schedule
 
 A0 = 1.0  # the detuning a₀ in device units (the time unit is 1/Δ)
@@ -143,3 +148,16 @@ class KpoCell(AbstractSpinCell):
     def spins(self, program, raw):
         m = raw.shape[-1] // 2
         return read_spins(raw[..., :m], program.reference)
+
+    def power(self, program, states, schedules):
+        """Watts by part for quadratures ``states`` (replicas, 2m): ``loss`` (the tanks' loss
+        conductance) and ``coupling`` (the transconductors' delivered power, in magnitude)."""
+        c = program.device.components
+        m = program.num_nodes
+        x, y = np.asarray(states[:, :m], dtype=np.float64), np.asarray(states[:, m:], dtype=np.float64)
+        J = abs(sp.csr_matrix(program.couplings)).tocoo()
+        gain = coupling_gain(program) * program.device.coupling.g_max * c["amplitude"] ** 2 / 2
+        # one replica at a time: (nnz,) products, not (replicas, nnz)
+        coupling = np.array([np.abs(a[J.row] * a[J.col] + b[J.row] * b[J.col]) @ J.data for a, b in zip(x, y)])
+        return CellPower({"loss": c.get("loss_conductance", 0.0) * c["amplitude"] ** 2 / 2 * (x**2 + y**2).sum(axis=1),
+                          "coupling": gain * coupling.reshape(len(x))})

@@ -11,6 +11,13 @@ device units, J in dimod's sign::
 
 Fields ride on a trailing reference oscillator (``J_0i = h_i``, spins read as ``s_i·s_0``).
 
+Power (``docs/energy.md#oim``): every tank oscillates at the locked amplitude A (the negative
+resistance regulates it there, the macromodel's premise); a tank's loss and padding dissipate
+``(g_loss + G_pad,i)·A²/2`` and a coupling ``G_ij = g_max|J_ij|`` dissipates
+``G_ij·A²·(1 + sign(J_ij) cos(φ_i − φ_j))`` (zero when the pair sits as its sign asks), all of it
+supplied by the negative resistance and the SHIL pump, whose share at the locked phase is
+``g_max·K_s·A²·cos 2(φ_i − α)/2`` per tank.
+
 Readout: the common phase reference ``α = ½ arg Σ_i z_i²`` (``z_i = e^{iφ_i}``; the sum is blind to
 the π ambiguity of binarized phases), ``s_i = sign cos(φ_i − α)``; a cell with
 ``|sin(φ_i − α)| > POOR_BINARIZATION`` is flagged as poorly binarized.
@@ -23,9 +30,10 @@ from dataclasses import dataclass
 from typing import ClassVar, final
 
 import numpy as np
+import scipy.sparse as sp
 
-from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, Component, Preset,
-                                      coupling_scale, relative_to_reference)
+from device_models.cells.base import (K_BOLTZMANN, AbstractSpinCell, CellPhysics, CellPower, Component, Preset,
+                                      coupling_scale, relative_to_reference, row_conductance)
 from device_models.schedules import Schedule
 
 READOUT_PERIODS = 10  # oscillation periods an oim lock-in readout integrates over
@@ -121,6 +129,29 @@ class OimCell(AbstractSpinCell):
         if program.reference:
             s = np.concatenate([s, np.ones((*s.shape[:-1], 1))], axis=-1)
         return np.where(s > 0, 0.0, np.pi) + jitter * rng.standard_normal(s.shape)
+
+    def power(self, program, states, schedules):
+        """Watts by part at the locked amplitude A, for phases ``states`` (replicas, m) and the SHIL
+        strength ``schedules["shil"]`` (device units): ``loss`` (the tanks' loss conductance),
+        ``padding`` (the conductance that equalises every node's load), ``coupling`` (the coupling
+        resistors at the phases' differences); supplied by ``pump`` (SHIL, at the phases relative to
+        the common reference α of :func:`read_spins`) and ``negative_resistance`` (the rest)."""
+        c = program.device.components
+        A, g_max = c["amplitude"], program.device.coupling.g_max
+        phi = np.asarray(states, dtype=np.float64)
+        replicas = np.ones(phi.shape[0])
+        load = row_conductance(program)
+        z = np.exp(1j * phi)
+        J = sp.csr_matrix(program.couplings)
+        # Σ_{i<j} J_ij cos(φ_i − φ_j) = ½ Re Σ_i z̄_i (J z)_i, with z = e^{iφ}
+        aligned = 0.5 * np.real(np.einsum("ri,ri->r", z.conj(), (J @ z.T).T))
+        parts = {"loss": replicas * c.get("loss_conductance", 0.0) * A**2 / 2 * phi.shape[1],
+                 "padding": replicas * float(np.sum(load.max() - load)) * A**2 / 2,
+                 "coupling": A**2 * (0.5 * float(load.sum()) + g_max * aligned)}
+        alpha = 0.5 * np.angle(np.sum(z**2, axis=1, keepdims=True))
+        pump = g_max * float(schedules.get("shil", 0.0)) * A**2 / 2 * np.cos(2 * (phi - alpha)).sum(axis=1)
+        total = sum(parts.values())
+        return CellPower(parts, {"pump": pump, "negative_resistance": total - pump})
 
     def warnings(self, components, loading, physics):
         limit = 2 * components["capacitance"] * physics.omega0

@@ -6,6 +6,11 @@ Physics (``docs/physics.md#pbit``): one device unit of coupling is ``g_max V_dd`
 each colour class in increasing colour order::
 
     s_i ← +1 if tanh(I_i/T(k)) > u_i else −1,    I_i = −(h_i + Σ_j J_ij s_j)
+
+Power (``docs/energy.md#pbit``), per update of node i (one clock period ``1/f``): its input row of
+conductances ``G_ij = g_max|J_ij|`` (and ``g_max|h_i|``) carries ``G_ij·V_dd`` from outputs at
+±V_dd into the virtual-ground input (``V_dd²·Σ_j G_ij/f``), and its tanh stage draws the bias
+``I₀`` from the supply (``V_dd·I₀/f``); a sweep updates every node once in ``colours/f`` seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import ClassVar, final
 
 import numpy as np
 
-from device_models.cells.base import AbstractSpinCell, CellPhysics, Component, Preset, Programmed, flip_costs
+from device_models.cells.base import (AbstractSpinCell, CellPhysics, CellPower, Component, Preset, Programmed,
+                                      flip_costs, row_conductance)
 from device_models.schedules import Schedule, ScheduleError
 
 SWEEPS = 1000  # default sweeps of the optimize and sample presets
@@ -91,6 +97,17 @@ class PbitCell(AbstractSpinCell):
 
     def spins(self, program, raw):
         return raw.astype(np.int8), None
+
+    def power(self, program, states, schedules):
+        """Watts over a sweep, the same in every state: ``coupling`` (the input rows,
+        ``V_dd²·Σ_i G_row,i``) and ``bias`` (``m·V_dd·I₀``), each per update of one clock period,
+        divided by the sweep's ``colours`` periods."""
+        c = program.device.components
+        v_dd, colours = c["supply"], program.physics.time_unit * c["clock"]
+        rows = row_conductance(program) + program.device.coupling.g_max * np.abs(program.fields)
+        replicas = np.ones(np.shape(states)[0])
+        return CellPower({"coupling": replicas * v_dd**2 * float(rows.sum()) / colours,
+                          "bias": replicas * program.num_nodes * v_dd * c["input_scale"] / colours})
 
     def encode(self, program, spins, rng, jitter=0.0):
         """The spins themselves (a p-bit holds its spin)."""

@@ -42,11 +42,15 @@ class CircuitWaves:
         samples: (k,) recorded sample indices (time ``samples·dt``).
         v: (k, replicas, N) node voltages (volts).
         i: (k, replicas, nL) inductor currents (amperes).
+        dissipated: (replicas,) joules the dissipating elements took over the whole run, where the
+            simulator measured it (ngspice's device powers, :func:`runtime.spice.simulate.simulate_spice`
+            with ``power=True``), else None.
     """
 
     samples: np.ndarray
     v: np.ndarray
     i: np.ndarray
+    dissipated: np.ndarray | None = None
 
 
 def initial_state(circuit: Circuit, v0: np.ndarray, mats: CircuitMatrices) -> np.ndarray:
