@@ -25,7 +25,8 @@ class ChainResolution:
     """How an embedded problem's logical terms land on the DAC (model energy units unless stated).
 
     Attributes:
-        chain_strength: the chain coupling magnitude used (Ocean's rule, or the one given).
+        chain_strength: the chain coupling magnitude used (Ocean's rule, or the one given; the
+            largest when it is a mapping); ``None`` when every chain is one cell (nothing to hold).
         full_scale: model energy of one full-scale coupling (``program.scale``).
         dac_step: model energy of one DAC step (``full_scale / L``).
         compression: the largest logical term (field or coupling piece on one coupler) as a fraction
@@ -36,7 +37,7 @@ class ChainResolution:
             (and dropping) does to the logical problem.
     """
 
-    chain_strength: float
+    chain_strength: float | None
     full_scale: float
     dac_step: float
     compression: float
@@ -79,8 +80,10 @@ def chain_resolution(sampler: AbstractChipSampler, bqm: dimod.BinaryQuadraticMod
     programmed = np.array(programmed, dtype=np.float64)
     norm = float(np.linalg.norm(ideal))
     strength = structure.chain_strength
+    if isinstance(strength, dict):
+        strength = max(strength.values())
     return ChainResolution(
-        chain_strength=float(max(strength.values()) if isinstance(strength, dict) else strength),
+        chain_strength=None if strength is None else float(strength),
         full_scale=program.scale, dac_step=program.scale / sampler.device.coupling.levels,
         compression=float(np.abs(ideal).max()) if ideal.size else 0.0, logical_terms=int(ideal.size),
         dropped=int(np.sum(programmed == 0)),
