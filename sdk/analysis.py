@@ -47,17 +47,35 @@ def tts99(run_time: float, p_success: float, target: float = 0.99) -> float:
         AnalysisError: ``p_success`` or ``target`` outside [0, 1] (target in (0, 1)), or a run
             time that is not a non-negative finite number.
     """
-    _finite("run_time", run_time)
+    return _to_solution("run_time", run_time, p_success, target)
+
+
+def ets99(run_energy: float, p_success: float, target: float = 0.99) -> float:
+    """Energy to solution at confidence ``target``: ``E_run·ln(1−0.99)/ln(1−p)`` (``E_run`` once
+    p ≥ 0.99; infinite when p = 0), with ``E_run`` the joules of one run, readout included
+    (``SampleSet.info["chip_energy"]``, per read).
+
+    Raises:
+        AnalysisError: ``p_success`` or ``target`` outside [0, 1] (target in (0, 1)), or an
+            energy that is not a non-negative finite number.
+    """
+    return _to_solution("run_energy", run_energy, p_success, target)
+
+
+def _to_solution(name: str, cost: float, p_success: float, target: float) -> float:
+    """``cost·ln(1−target)/ln(1−p)``: the cost of enough independent runs to succeed once with
+    probability ``target`` (``cost`` once p ≥ target, infinite at p = 0)."""
+    _finite(name, cost)
     _finite("p_success", p_success)
     _finite("target", target)
-    if run_time < 0 or not 0 <= p_success <= 1 or not 0 < target < 1:
-        raise AnalysisError(f"need run_time ≥ 0, 0 ≤ p_success ≤ 1 and 0 < target < 1; got {run_time!r}, "
+    if cost < 0 or not 0 <= p_success <= 1 or not 0 < target < 1:
+        raise AnalysisError(f"need {name} ≥ 0, 0 ≤ p_success ≤ 1 and 0 < target < 1; got {cost!r}, "
                             f"{p_success!r}, {target!r}")
     if p_success <= 0:
         return math.inf
     if p_success >= target:
-        return run_time
-    return run_time * math.log(1 - target) / math.log(1 - p_success)
+        return cost
+    return cost * math.log(1 - target) / math.log(1 - p_success)
 
 
 def _finite(name: str, value) -> None:

@@ -2,7 +2,8 @@
 
 Compile the instance for ``oim1024``, anneal 64 replicas with the OIM's default optimisation
 protocol (``docs/protocols.md``: SHIL ramped up, noise ramped down, Euler at λ_max·dt = 1), and report the best cut, its energy, the success probability with its Wilson
-interval and the time to solution TTS99 in chip time.  Energy traces go to a PNG.
+interval, the time to solution TTS99 in chip time and the energy to solution ETS99 in chip energy
+(``docs/energy.md``).  Energy traces go to a PNG.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from compiler.compile import compile
 from compiler.program import Program
 from runtime.results import SampleSet
 from runtime.run import run
-from sdk.analysis import ground_state_bruteforce, success_probability, tts99
+from sdk.analysis import ets99, ground_state_bruteforce, success_probability, tts99
 from sdk.datasets import instance_path
 from sdk.interop import read_gset
 
@@ -42,6 +43,7 @@ class DemoOutcome:
         p_success: fraction of replicas reaching ``target_energy``.
         interval: 95% Wilson interval of ``p_success``.
         tts99: time to solution at 99% confidence, seconds of chip time.
+        ets99: energy to solution at 99% confidence, joules of chip energy.
         plot: the energy-trace image, or None when no output directory was given.
     """
 
@@ -53,6 +55,7 @@ class DemoOutcome:
     p_success: float
     interval: tuple[float, float]
     tts99: float
+    ets99: float
     plot: Path | None
 
     @property
@@ -95,4 +98,4 @@ def run_demo(instance: str | Path = DEFAULT_INSTANCE, *, device: str = DEVICE, b
         plot = plot_energy_traces(result, out_dir / PLOT_NAME, target=target,
                                   title=f"OIM MaxCut on {instance.name}, {device}")
     return DemoOutcome(instance, program, result, target, exact, p, interval,
-                       tts99(result.info["chip_time"], p), plot)
+                       tts99(result.info["chip_time"], p), ets99(result.info["chip_energy"], p), plot)

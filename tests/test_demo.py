@@ -24,6 +24,7 @@ def test_demo_finds_the_optimum_of_the_small_instance(tmp_path):
     assert outcome.target_is_optimum and outcome.target_energy == pytest.approx(model.total_weight - 2 * optimum)
     assert 0 < outcome.p_success <= 1 and outcome.interval[0] <= outcome.p_success <= outcome.interval[1]
     assert outcome.tts99 >= outcome.result.info["chip_time"]
+    assert outcome.ets99 >= outcome.result.info["chip_energy"] > 0
     assert outcome.plot is not None and outcome.plot.stat().st_size > 10_000
 
 

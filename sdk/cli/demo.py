@@ -42,19 +42,22 @@ def demo_summary(outcome) -> str:
     info = res.info
     total = res.model_meta["total_weight"]
     source = "optimum by enumeration" if outcome.target_is_optimum else "best cut found in this run"
-    tts = (si(outcome.tts99, "s") + " of chip time" if math.isfinite(outcome.tts99)
-           else "∞ (no replica reached the target)")
+    never = "∞ (no replica reached the target)"
+    tts = si(outcome.tts99, "s") + " of chip time" if math.isfinite(outcome.tts99) else never
+    ets = si(outcome.ets99, "J") + " of chip energy" if math.isfinite(outcome.ets99) else never
     lines = [
         f"SONQ demo: MaxCut on {outcome.instance.name} ({program.num_variables} nodes, "
         f"{program.model.J.nnz // 2} edges, total weight {total:g})",
         str(program.report),
         f"ran {len(res)} replicas with backend {info['backend']}: {info['steps']} steps, dt = "
-        f"{info['dt']:.3g}/K, {si(info['chip_time'], 's')} chip time per run, wall time {info['wall_time']:.2f} s",
+        f"{info['dt']:.3g}/K, {si(info['chip_time'], 's')} chip time and {si(info['chip_energy'], 'J')} chip energy per run, "
+        f"wall time {info['wall_time']:.2f} s",
         f"best cut       {outcome.best_cut:g}  (energy {outcome.best_energy:g})",
         f"target cut     {(total - outcome.target_energy) / 2:g}  ({source})",
         f"success        {round(outcome.p_success * len(res))}/{len(res)} = {outcome.p_success:.3f}  "
         f"(95% Wilson interval {outcome.interval[0]:.3f}–{outcome.interval[1]:.3f})",
         f"TTS99          {tts}",
+        f"ETS99          {ets}",
     ]
     if info.get("poorly_binarized"):
         lines.append(f"warning        {info['poorly_binarized']} readouts were poorly binarized")

@@ -14,7 +14,7 @@ from device_models.files import atomic_write
 from runtime.errors import RunError
 from runtime.results import SampleSet
 from runtime.run import run
-from sdk.analysis import success_probability, tts99
+from sdk.analysis import ets99, success_probability, tts99
 from sdk.cli._common import output_file, say, si
 
 
@@ -63,6 +63,8 @@ def run_summary(path: Path, program: Program, result: SampleSet, target: float |
         f"wall time      {info['wall_time']:.3f} s",
         f"chip time      {si(info['chip_time'], 's')} per run",
     ]
+    if "chip_energy" in info:
+        lines.append(f"chip energy    {si(info['chip_energy'], 'J')} per read ({si(info['chip_power'], 'W')} mean power)")
     if result.vartype == "REAL":
         lines.append(f"mean energy    {float(np.mean(result.energies)):.6g}")
         return "\n".join(lines)
@@ -77,6 +79,8 @@ def run_summary(path: Path, program: Program, result: SampleSet, target: float |
         f"p = {p:.3f}, 95% Wilson interval {lo:.3f}–{hi:.3f}",
         f"TTS99          {si(tts99(info['chip_time'], p), 's')} of chip time",
     ]
+    if "chip_energy" in info:
+        lines.append(f"ETS99          {si(ets99(info['chip_energy'], p), 'J')} of chip energy")
     return "\n".join(lines)
 
 
