@@ -75,6 +75,7 @@ typedef struct {
     const int32_t *indices;
     const double *data, *temperature, *params;
     double *aux, dt;
+    const uint8_t *clamp; /* (m,) 1 for a held node (x, e and register kept), or NULL */
     int threads;
 } cim_call;
 
@@ -92,9 +93,9 @@ typedef struct {
 void sonq_cim(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1, int64_t steps, double *state,
               const double *draws, uint64_t key, const double *dense, const int64_t *indptr,
               const int32_t *indices, const double *data, const double *temperature, const double *params,
-              double *aux, double dt, int threads) {
+              double *aux, double dt, const uint8_t *clamp, int threads) {
     const cim_call c = {rule, R, m, k0, k1, steps, state, draws, key, dense, indptr, indices, data, temperature,
-                        params, aux, dt, threads};
+                        params, aux, dt, clamp, threads};
     if (single)
         cim_run_f32(&c);
     else
@@ -279,6 +280,7 @@ static void CIM_F(update)(const CIM_F(work) *w, int64_t k, int64_t r) {
         br = (real)beta[r];
     }
     for (int64_t i = 0; i < m; i++) {
+        if (c->clamp && c->clamp[i]) continue;
         const real xv = x[i];
         real v = xv + dt * (xv * ((pump - 1) - xv * xv));
         v = v - dt * eps * (jxr[i] * e[i]);
@@ -300,7 +302,8 @@ static void CIM_F(update)(const CIM_F(work) *w, int64_t k, int64_t r) {
     if (H < h_opt[r]) {
         t_c[r] = (double)k;
         h_opt[r] = H;
-        for (int64_t i = 0; i < m; i++) best[i] = sr[i];
+        for (int64_t i = 0; i < m; i++)
+            if (!c->clamp || !c->clamp[i]) best[i] = sr[i];
     }
 }
 
@@ -351,7 +354,9 @@ static void CIM_F(cim_run)(const cim_call *c) {
             for (int64_t r = 0; r < R; r++) CIM_F(update)(&w, k, r);
         }
     }
-    for (int64_t q = 0; q < R * 3 * m; q++) c->state[q] = (double)w.x[q];
+    /* Held nodes keep their double values (a float round trip would round them). */
+    for (int64_t q = 0; q < R * 3 * m; q++)
+        if (!c->clamp || !c->clamp[q % (3 * m) % m]) c->state[q] = (double)w.x[q];
     free(w.x);
     free(w.J);
     free(w.data);

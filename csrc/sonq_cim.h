@@ -8,8 +8,9 @@
  * ahc_beta, ahc_target, cac_epsilon, cac_alpha, cac_gamma, cac_rho, cac_delta, cac_tau, indexed by
  * absolute step k; aux (4, R): CAC's a, β, H_opt, t_c per replica, advanced in place.  rule: 0 =
  * ahc, 1 = cac; single: 1 to work in float (the state converted at the call's ends), 0 in double.
+ * clamp: (m,) 1 for a held node (amplitude, error variable and register kept), or NULL.
  * threads ≤ 0: OpenMP's default team size. */
 void sonq_cim(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1, int64_t steps, double *state,
               const double *draws, uint64_t key, const double *dense, const int64_t *indptr,
               const int32_t *indices, const double *data, const double *temperature, const double *params,
-              double *aux, double dt, int threads);
+              double *aux, double dt, const uint8_t *clamp, int threads);

@@ -88,6 +88,7 @@ typedef struct {
     const int32_t *indices;
     const double *data, *dense, *h, *poly, *temperature, *shil;
     double dt;
+    const uint8_t *clamp; /* (m,) 1 for a held node (no drift, no kick), or NULL */
 } sde_model;
 
 typedef struct {
@@ -99,6 +100,7 @@ typedef struct {
     const double *data, *h, *temperature;
     const int64_t *seg; /* nseg + 1 boundaries of the runs of `order` a team updates in parallel */
     int64_t nseg;
+    const uint8_t *clamp; /* (m,) 1 for a held node (never updated), or NULL */
 } pbit_model;
 
 static int team(int threads, int64_t work) {
@@ -295,7 +297,8 @@ SONQ_INLINE void tile_pass(const sde_model *a, const int oim, const sde_pass *p,
     const double *restrict v = p->v + i0 * lanes, *restrict base = p->base + i0 * lanes;
     const double *restrict vcs = oim ? p->vcs + 2 * i0 * lanes : NULL;
     double *restrict out = p->out + i0 * lanes, *restrict half = p->half ? p->half + i0 * lanes : NULL;
-    for (int64_t i = 0; i < nt; i++)
+    for (int64_t i = 0; i < nt; i++) {
+        const int held = a->clamp && a->clamp[i0 + i];
         for (int64_t r = 0; r < lanes; r++) {
             const int64_t q = i * lanes + r;
             double f;
@@ -309,9 +312,10 @@ SONQ_INLINE void tile_pass(const sde_model *a, const int oim, const sde_pass *p,
                       4.0 * poly[2] * vi * vi * vi);
             }
             const double e = p->kick ? xi[q] : 0.0;
-            out[q] = base[q] + c * f * dt + e;
-            if (half) half[q] = base[q] + 0.5 * f * dt + e;
+            out[q] = held ? base[q] : base[q] + c * f * dt + e;
+            if (half) half[q] = held ? base[q] : base[q] + 0.5 * f * dt + e;
         }
+    }
     if (oim) tile_cis(p->out, p->outcs, i0, i1, lanes);
 }
 
@@ -418,6 +422,7 @@ SONQ_INLINE void pbit_team(const pbit_model *a, int64_t k1, double *state, int64
 #pragma omp for schedule(static)
             for (int64_t q = a->seg[s]; q < a->seg[s + 1]; q++) {
                 const int64_t i = a->order[q];
+                if (a->clamp && a->clamp[i]) continue;
                 double acc[SONQ_LANES];
                 row_dot(a->indptr, a->indices, a->data, i, x, lanes, 0, acc, acc);
                 for (int64_t r = 0; r < lanes; r++) {
@@ -583,7 +588,7 @@ int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, d
              const int32_t *indices, int64_t indices_len, const double *data, int64_t data_len, const double *dense,
              int64_t dense_len, const double *h, int64_t h_len, const double *poly, int64_t poly_len,
              const double *temperature, int64_t temperature_len, const double *shil, int64_t shil_len, double dt,
-             int threads, char *err) {
+             const uint8_t *clamp, int64_t clamp_len, int threads, char *err) {
     int rc;
     if (cell != CELL_OIM && cell != CELL_LANGEVIN) return fail(err, "unknown cell code %d", cell);
     if (heun != 0 && heun != 1) return fail(err, "heun must be 0 or 1, got %d", heun);
@@ -595,9 +600,10 @@ int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, d
         return fail(err, "shil has %lld steps, the block ends at step %lld", (long long)shil_len, (long long)k1);
     if (dense && (rc = check_len(err, "dense", dense, dense_len, sonq_dense_size(m, indptr[m])))) return rc;
     if (dense && !dense_len) return fail(err, "dense couplings given for a matrix too sparse to pack");
+    if (clamp && (rc = check_len(err, "clamp", clamp, clamp_len, m))) return rc;
     if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
     const sde_model a = {cell, heun, R, m, k0, draws, key, indptr, indices, data, dense, h, poly, temperature,
-                         shil, dt};
+                         shil, dt, clamp};
     int64_t *starts = malloc((R + 1) * sizeof(int64_t));
     int *widths = malloc((R + 1) * sizeof(int));
     if (!starts || !widths) {
@@ -659,12 +665,13 @@ static int64_t pbit_segments(const pbit_model *a, int64_t *seg, int64_t *mark) {
 int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64_t state_len, const double *draws,
               int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
               int64_t indices_len, const double *data, int64_t data_len, const double *h, int64_t h_len,
-              const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len, int threads,
-              char *err) {
+              const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len,
+              const uint8_t *clamp, int64_t clamp_len, int threads, char *err) {
     int rc;
     if ((rc = check_run(err, R, m, k0, k1, state, state_len, draws, draws_len, temperature, temperature_len)) ||
         (rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len)) ||
-        (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "order", order, order_len, m)))
+        (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "order", order, order_len, m)) ||
+        (clamp && (rc = check_len(err, "clamp", clamp, clamp_len, m))))
         return rc;
     if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
     int64_t *starts = malloc((R + 1) * sizeof(int64_t)), *seg = malloc((m + 1) * sizeof(int64_t)),
@@ -681,7 +688,7 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
     }
     if (status == SONQ_OK) {
         const int64_t whole[2] = {0, m}; /* the order as one run, on one thread */
-        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1};
+        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1, clamp};
         const int64_t per_sweep = indptr[m] + m; /* couplings and nodes of one lane's sweep */
         const int nt = team(threads, per_sweep * R);
         /* Lane blocks: the widest whose count gives every thread one (32 reads on two threads: two

@@ -68,6 +68,7 @@ typedef struct {
     const double *data, *h, *detune, *amp;
     const void *dense;
     double drift, gain, dt;
+    const uint8_t *clamp; /* (m,) 1 for a held node (x kept, y = 0), or NULL */
 } kpo_model;
 
 static int kpo_max_threads(int threads) {
@@ -168,9 +169,10 @@ void sonq_kpo_pack_dense(int64_t m, const int64_t *indptr, const int32_t *indice
 void sonq_kpo(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1, double *state,
               const double *draws, uint64_t key, const int64_t *indptr, const int32_t *indices,
               const double *data, const void *dense, const double *h, const double *detune, const double *amp,
-              double drift, double gain, double dt, int threads) {
+              double drift, double gain, double dt, const uint8_t *clamp, int threads) {
     if (k1 <= k0 || R <= 0 || m <= 0) return;
-    const kpo_model a = {rule, R, m, k0, k1, draws, key, indptr, indices, data, h, detune, amp, dense, drift, gain, dt};
+    const kpo_model a = {rule, R, m, k0, k1, draws, key, indptr, indices, data, h, detune, amp, dense, drift, gain, dt,
+                         clamp};
     if (single)
         kpo_run_f32(&a, state, threads);
     else
@@ -229,10 +231,16 @@ KPO_INLINE void S(open)(const kpo_model *a, int64_t k, int64_t r0, int64_t nreal
     const REAL c1 = (REAL)a->detune[k], amp = (REAL)a->amp[k], drift = (REAL)a->drift;
     const int kick = a->amp[k] != 0.0;
     if (kick && !a->draws) kpo_normals(a->key, k, r0, W, i0, i1, noise);
-    for (int64_t i = i0; i < i1; i++)
+    for (int64_t i = i0; i < i1; i++) {
+        const int held = a->clamp && a->clamp[i];
         for (int64_t l = 0; l < W; l++) {
             const int64_t q = i * W + l;
             REAL xi = x[q], yi = y[q] + c1 * xi;
+            if (held) {
+                y[q] = 0;
+                F[q] = a->rule == KPO_DISCRETE ? (REAL)((xi > 0) - (xi < 0)) : xi;
+                continue;
+            }
             if (kick) {
                 REAL e;
                 if (a->draws)
@@ -246,6 +254,7 @@ KPO_INLINE void S(open)(const kpo_model *a, int64_t k, int64_t r0, int64_t nreal
             y[q] = yi;
             F[q] = a->rule == KPO_DISCRETE ? (REAL)((xi > 0) - (xi < 0)) : xi;
         }
+    }
 }
 
 /* The rest of step k for nodes i0..i1−1 (i0 a multiple of KPO_RB(NV)) from the coupling sums of Fc:
@@ -264,6 +273,7 @@ KPO_INLINE void S(close)(const kpo_model *a, int64_t k, int64_t r0, int64_t nrea
         else
             for (int64_t r = 0; r < rb; r++) S(csr_row)(a, i + r, Fc, NV, acc + r * NV);
         for (int64_t r = 0; r < rb; r++) {
+            if (a->clamp && a->clamp[i + r]) continue; /* held: x kept, y = 0 */
             const REAL hi = (REAL)a->h[i + r];
             const REAL *s = (const REAL *)(acc + r * NV);
             for (int64_t l = 0; l < W; l++) {
@@ -314,11 +324,16 @@ KPO_INLINE void S(block_nv)(const kpo_model *a, double *state, int64_t r0, int64
         Fc = Fn;
         Fn = t;
     }
-    for (int64_t i = i0; i < i1; i++)
+    for (int64_t i = i0; i < i1; i++) {
+        if (a->clamp && a->clamp[i]) { /* held: x keeps its double value (no float round trip), y = 0 */
+            for (int64_t l = 0; l < nreal; l++) state[(r0 + l) * 2 * m + m + i] = 0.0;
+            continue;
+        }
         for (int64_t l = 0; l < nreal; l++) {
             state[(r0 + l) * 2 * m + i] = (double)x[i * W + l];
             state[(r0 + l) * 2 * m + m + i] = (double)y[i * W + l];
         }
+    }
 }
 
 /* NV as a constant, so the register tiles are fixed at compile time. */

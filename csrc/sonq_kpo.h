@@ -5,7 +5,8 @@
  * couplings CSR (indptr m+1, indices nnz, data nnz), device units; h (m,); detune (steps,) =
  * (a_k − a₀)·dt and amp (steps,) = √(2T_k dt), indexed by absolute step k; drift = a₀·dt, gain =
  * −c₀·dt.  rule: 0 ballistic, 1 discrete, 2 adiabatic.  single: work in float32 (the packed dense
- * couplings then hold floats).  threads ≤ 0: OpenMP's default team size. */
+ * couplings then hold floats).  clamp: (m,) 1 for a held node (x kept, y set to 0), or NULL.
+ * threads ≤ 0: OpenMP's default team size. */
 
 /* Elements of the packed dense couplings of an m-node program with nnz couplings (row panels, m·m
  * plus padding), or 0 when the matrix is too sparse for the dense product to pay off (nnz < m²/4). */
@@ -19,4 +20,4 @@ void sonq_kpo_pack_dense(int64_t m, const int64_t *indptr, const int32_t *indice
 void sonq_kpo(int rule, int single, int64_t R, int64_t m, int64_t k0, int64_t k1, double *state,
               const double *draws, uint64_t key, const int64_t *indptr, const int32_t *indices,
               const double *data, const void *dense, const double *h, const double *detune, const double *amp,
-              double drift, double gain, double dt, int threads);
+              double drift, double gain, double dt, const uint8_t *clamp, int threads);

@@ -7,6 +7,7 @@ its presets (schedules, step rule, steps), accuracy step, initial state, readout
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import time
@@ -19,6 +20,7 @@ from device_models.cells import MODES, Preset
 from device_models.schedules import Schedule, ScheduleError, as_schedule
 from runtime.backends import RunPlan, get_backend
 from runtime.errors import DivergenceError, RunError
+from runtime.energy import run_energy
 from runtime.noise import AbstractNoiseSource, SeededNoise
 from runtime.resources import check_budget, memory_budget, run_bytes
 from runtime.results import SampleSet, TrajectoryRecord
@@ -31,7 +33,7 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         schedules: Mapping | None = None, protocol: str | None = None, integrator: str | None = None,
         seed: int | None = None, record_every: int = 0, burn_in: int | None = None,
         init: np.ndarray | None = None, noise: AbstractNoiseSource | None = None,
-        backend_options: dict | None = None, max_memory: int | None = None) -> SampleSet:
+        backend_options: dict | None = None, max_memory: int | None = None, clamp=None) -> SampleSet:
     """Simulate a compiled program.
 
     Args:
@@ -62,6 +64,11 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         backend_options: keyword arguments for the backend's constructor.
         max_memory: bytes the run may hold (default: ``SONQ_MAX_MEMORY`` or half the available
             memory); a run estimated above it is refused before it starts.
+        clamp: variables held at given values throughout the run (``docs/protocols.md#clamping``):
+            a mapping ``{label: value}`` (the same in every read), or a (num_reads, n) array of
+            values in the model's vartype with NaN marking the free variables (the same ones in
+            every row).  Their nodes start from the cell's encoding of the values and no kernel
+            updates them; the samples carry them at their values.
 
     Raises:
         RunError: invalid settings, a run over its memory budget, or a diverging simulation.
@@ -90,6 +97,10 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     mode = _mode(program, presets, protocol, temperature)
     plan = _plan(program, presets[mode], num_reads, steps, run_time, dt, temperature,
                  schedules, integrator, record_every, init, np.random.default_rng(init_seed), burn_in, max_memory)
+    plan = _clamped(plan, clamp_values(program, clamp, num_reads))
+    if plan.clamp is not None and not impl.clamps:
+        raise RunError(f"clamp: the {impl.name!r} backend cannot hold variables; the emulators (numpy, numba, c, "
+                       "jax) can")
     start = time.perf_counter()
     try:
         traj = impl.simulate(plan, noise if noise is not None else SeededNoise(noise_seed))
@@ -107,7 +118,9 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
             "chip_time": cell.chip_time(plan.steps, plan.dt, program.physics) + program.physics.readout_time,
             "readout_time": program.physics.readout_time,
             "temperature_start": float(plan.temperature[0]) * program.scale,
-            "temperature_end": float(plan.temperature[-1]) * program.scale}
+            "temperature_end": float(plan.temperature[-1]) * program.scale,
+            "clamped": 0 if plan.clamp is None else int(np.count_nonzero(plan.clamp[:program.num_variables]))}
+    info.update(run_energy(program, plan, traj))
     return _results(program, plan, traj, burn_in, info)
 
 
@@ -205,6 +218,88 @@ def _plan(program, preset, num_reads, steps, run_time, dt, temperature, schedule
             raise RunError(f"{name} must be finite and non-negative throughout the run")
     init = cell.initial_state(rng, num_reads, m) if init is None else _init(init, num_reads, cell.width * m)
     return RunPlan(program, steps, float(dt), integrator, arrays, record_every, init)
+
+
+def clamp_values(program: Program, clamp, replicas: int) -> np.ndarray | None:
+    """``run``'s ``clamp`` as a (replicas, n) float array of model-variable values, NaN where free,
+    or None when nothing is clamped; anything malformed is a RunError naming it."""
+    if clamp is None:
+        return None
+    labels, n, vartype = list(program.model.labels), program.num_variables, program.model.vartype
+    if isinstance(clamp, Mapping):
+        index = {label: i for i, label in enumerate(labels)}
+        unknown = [label for label in clamp if label not in index]
+        if unknown:
+            raise RunError(f"clamp names variables the model does not have: {unknown[:5]}")
+        values = np.full((replicas, n), np.nan)
+        for label, value in clamp.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise RunError(f"clamp[{label!r}] must be a number, got {value!r}")
+            values[:, index[label]] = float(value)
+            if not math.isfinite(float(value)):
+                raise RunError(f"clamp[{label!r}] must be finite, got {value!r}")
+    else:
+        arr = np.asarray(clamp)
+        if arr.dtype.kind not in "biuf":
+            raise RunError(f"clamp must be a mapping or a real array, got dtype {arr.dtype}")
+        if arr.shape != (replicas, n):
+            raise RunError(f"clamp must have shape (num_reads, n) = ({replicas}, {n}), got {arr.shape}")
+        values = arr.astype(np.float64)
+        free = np.isnan(values)
+        if np.any(free != free[:1]):
+            raise RunError("clamp must free the same variables (NaN columns) in every read; rows "
+                           f"{sorted(set(np.flatnonzero(np.any(free != free[:1], axis=1)).tolist()))[:5]} differ from row 0")
+        if np.any(np.isinf(values)):
+            raise RunError("clamp holds infinite values")
+    held = ~np.isnan(values[0]) if replicas else np.zeros(n, dtype=bool)
+    if not held.any():
+        return None
+    domain = {"SPIN": (-1.0, 1.0), "BINARY": (0.0, 1.0)}.get(vartype)
+    if domain is not None:
+        bad = held & np.any((values != domain[0]) & (values != domain[1]), axis=0)
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise RunError(f"clamp values of {vartype} variables must be {domain[0]:g} or {domain[1]:g}; "
+                           f"variable {labels[j]!r} gets {values[:, j][(values[:, j] != domain[0]) & (values[:, j] != domain[1])][0]!r}")
+    return values
+
+
+def _clamped(plan: RunPlan, values: np.ndarray | None) -> RunPlan:
+    """``plan`` with the clamped variables' nodes (and the reference node, which the others are
+    read against) set from the cell's encoding of ``values`` and marked in ``plan.clamp``."""
+    if values is None:
+        return plan
+    program, cell = plan.program, plan.program.cell
+    n, m = program.num_variables, program.num_nodes
+    if m != n + int(program.reference):
+        raise RunError(f"clamp: {cell.name!r} programs of {n} variables on {m} nodes have no one-node-per-variable "
+                       "layout to clamp")
+    held = ~np.isnan(values[0])
+    x = np.where(np.isnan(values), 1.0, values)  # free variables: any valid value, not used
+    if program.model.vartype == "BINARY":
+        x = 2 * x - 1
+    state = _encoded(program, x)
+    nodes = np.r_[held, np.ones(m - n, dtype=bool)]  # the reference node is held with them
+    columns = (np.arange(cell.width)[:, None] * m + np.flatnonzero(nodes)).ravel()
+    init = plan.init.copy()
+    init[:, columns] = state[:, columns]
+    return dataclasses.replace(plan, init=init, clamp=nodes)
+
+
+def _encoded(program: Program, x: np.ndarray) -> np.ndarray:
+    """Node states (R, width·m) that read out as the variables ``x`` (R, n; spins ±1 or reals):
+    the cell's ``encode``, or, for a cell without one, the variables themselves where its
+    ``decode`` confirms that the state is the variable."""
+    cell = program.cell
+    encode = getattr(cell, "encode", None)
+    try:
+        state = np.asarray(encode(program, x, np.random.default_rng(0)) if encode else x, dtype=np.float64)
+    except NotImplementedError as exc:
+        raise RunError(f"clamp: {exc}") from None
+    if state.shape != (x.shape[0], cell.width * program.num_nodes) or not np.array_equal(
+            np.asarray(cell.decode(program, state)[0], dtype=np.float64), x):
+        raise RunError(f"clamp: {cell.name!r} cells have no encoding of variables as node states")
+    return state
 
 
 def _steps_for(cell, run_time: float, dt: float) -> int:

@@ -101,6 +101,8 @@ class RunPlan:
         record_every: record the state every this many steps (0: only the final state).
         init: (replicas, width·m) initial states (phases in radians for ``oim``), variable v of
             node i at column v·m + i.
+        clamp: (m,) bool, True for the nodes every kernel holds at their initial state (clamped
+            variables, docs/protocols.md#clamping), or None when every node evolves.
     """
 
     program: Program
@@ -110,6 +112,7 @@ class RunPlan:
     schedules: Mapping[str, np.ndarray]
     record_every: int
     init: np.ndarray
+    clamp: np.ndarray | None = None
 
     @property
     def cell(self) -> AbstractCell:
@@ -144,6 +147,8 @@ class AbstractBackend(abc.ABC):
     """A way to execute a Program.  Concrete backends register under ``name``."""
 
     name: ClassVar[str]
+    #: Whether the backend honours ``RunPlan.clamp`` (run() refuses clamped runs on the others).
+    clamps: ClassVar[bool] = False
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -180,9 +185,13 @@ class AbstractEmulator(AbstractBackend):
     """
 
     kernels: ClassVar[dict[type[AbstractCell], KernelFactory]] = {}
+    clamps: ClassVar[bool] = True  # every registered kernel holds the plan's clamped nodes
     #: Whether the driver caps each kernel call at :data:`MAX_BLOCK_WORK` (for kernels that hold
     #: the interpreter, compiled loops, so that Ctrl-C is seen between calls).
     interruptible: ClassVar[bool] = False
+    #: Time of one work unit of this emulator's kernels relative to the C loops': an interruptible
+    #: emulator's call holds at most MAX_BLOCK_WORK / work_cost units.
+    work_cost: ClassVar[float] = 1.0
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -222,11 +231,11 @@ class AbstractEmulator(AbstractBackend):
         keyed = isinstance(source, CounterKey)
         block = every if keyed else max(1, min(every, MAX_NOISE_BLOCK // max(R * m, 1)))
         if self.interruptible:
-            block = min(block, block_steps(R, m, plan.program.couplings.nnz))
+            block = min(block, block_steps(R, m, plan.program.couplings.nnz, self.work_cost))
         records, at = [], []
         k = 0
         while k < plan.steps:
-            end = min(k + block, plan.steps, (k // every + 1) * every)
+            end = k + even_piece(min(plan.steps, (k // every + 1) * every) - k, block)
             kernel(state, k, end, source if keyed else source((end - k, R, m)))
             k = end
             if not np.all(np.isfinite(state)):
@@ -245,10 +254,18 @@ class AbstractEmulator(AbstractBackend):
         return getattr(noise, plan.cell.noise)
 
 
-def block_steps(replicas: int, nodes: int, nnz: int) -> int:
+def block_steps(replicas: int, nodes: int, nnz: int, cost: float = 1.0) -> int:
     """Steps of one kernel call of an interruptible emulator: the most whose work (replicas·(nnz +
-    NODE_WORK·nodes) + STEP_WORK per step) fits :data:`MAX_BLOCK_WORK`, at least one."""
-    return max(1, MAX_BLOCK_WORK // (replicas * (nnz + NODE_WORK * nodes) + STEP_WORK))
+    NODE_WORK·nodes) + STEP_WORK per step, each unit ``cost`` times the C loops') fits
+    :data:`MAX_BLOCK_WORK`, at least one."""
+    return max(1, int(MAX_BLOCK_WORK / cost) // (replicas * (nnz + NODE_WORK * nodes) + STEP_WORK))
+
+
+def even_piece(span: int, block: int) -> int:
+    """Length of the next call when ``span`` steps remain to the next recording point and a call
+    may take ``block``: the span cut into ⌈span/block⌉ near-equal pieces, so the calls of a run
+    take at most a few distinct lengths (a jitted kernel compiles once per length)."""
+    return -(-span // -(-span // block))
 
 
 @dataclass(frozen=True)

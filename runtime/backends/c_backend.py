@@ -178,29 +178,37 @@ def _call(name: str, *args) -> None:
         raise BackendError(f"C kernel {name} refused its arguments: {_sonq_c.ffi.string(err).decode()}")
 
 
+def _clamp(clamp) -> tuple:
+    """(pointer, entries) of the (m,) held-node mask as uint8, or (NULL, 0) for none."""
+    return _ptr("uint8_t", None if clamp is None else _array(clamp, np.uint8))
+
+
 def pbit_sweeps(R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices, data, h, order,
-                temperature, threads: int = 0) -> None:
+                temperature, threads: int = 0, clamp: np.ndarray | None = None) -> None:
     """Gibbs sweeps k0..k1−1 of ``state`` (R·m float64, in place) through ``sonq_pbit``; ``draws``:
-    (k1−k0, R, m) uniforms or a :class:`CounterKey`.  Every array is passed with its real length,
-    and the kernel checks lengths, CSR structure and index ranges first: bad ones raise
-    BackendError."""
+    (k1−k0, R, m) uniforms or a :class:`CounterKey`; ``clamp``: (m,) bool, the nodes never updated.
+    Every array is passed with its real length, and the kernel checks lengths, CSR structure and
+    index ranges first: bad ones raise BackendError."""
     _call("sonq_pbit", R, m, k0, k1, *_state(state), *_noise(draws),
           *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", _array(indices, np.int32)),
           *_ptr("double", _array(data, np.float64)), *_ptr("double", _array(h, np.float64)),
-          *_ptr("int64_t", _array(order, np.int64)), *_ptr("double", _array(temperature, np.float64)), int(threads))
+          *_ptr("int64_t", _array(order, np.int64)), *_ptr("double", _array(temperature, np.float64)),
+          *_clamp(clamp), int(threads))
 
 
 def sde_steps(cell: int, heun: bool, R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices,
-              data, dense, h, poly, temperature, shil, dt: float, threads: int = 0) -> None:
+              data, dense, h, poly, temperature, shil, dt: float, threads: int = 0,
+              clamp: np.ndarray | None = None) -> None:
     """SDE steps k0..k1−1 through ``sonq_sde`` (``cell``: :data:`CELL_CODES`; ``dense``: the
-    :func:`pack_dense` couplings or None), with the same checks as :func:`pbit_sweeps`."""
+    :func:`pack_dense` couplings or None; ``clamp``: (m,) bool, the nodes given neither drift nor
+    kick), with the same checks as :func:`pbit_sweeps`."""
     _call("sonq_sde", int(cell), int(bool(heun)), R, m, k0, k1, *_state(state), *_noise(draws),
           *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", _array(indices, np.int32)),
           *_ptr("double", _array(data, np.float64)),
           *_ptr("double", None if dense is None else _array(dense, np.float64)),
           *_ptr("double", _array(h, np.float64)), *_ptr("double", _array(poly, np.float64)),
           *_ptr("double", _array(temperature, np.float64)), *_ptr("double", _array(shil, np.float64)),
-          float(dt), int(threads))
+          float(dt), *_clamp(clamp), int(threads))
 
 
 def pack_dense(m: int, indptr, indices, data) -> np.ndarray | None:
@@ -236,6 +244,7 @@ class _Args:
         self.csr = (_array(J.indptr, np.int64), _array(J.indices, np.int32), _array(J.data, np.float64))
         self.h = _array(p.fields, np.float64)
         self.temperature = _array(plan.temperature, np.float64)
+        self.clamp = None if plan.clamp is None else _array(plan.clamp, np.uint8)
 
 
 @CBackend.register(PbitCell)
@@ -244,7 +253,8 @@ def _pbit(backend: CBackend, plan: RunPlan) -> Kernel:
     order = _array(np.argsort(plan.program.colors, kind="stable"), np.int64)
 
     def pbit(state, k0, k1, draws):
-        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, a.temperature, team_size(backend.threads))
+        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, a.temperature, team_size(backend.threads),
+                    a.clamp)
     return pbit
 
 
@@ -265,5 +275,5 @@ def _sde(backend: CBackend, plan: RunPlan) -> Kernel:
 
     def sde(state, k0, k1, draws):
         sde_steps(cell, heun, a.R, a.m, k0, k1, state, draws, *a.csr, dense, a.h, poly, a.temperature, shil,
-                  plan.dt, team_size(backend.threads) if adaptive else backend.threads)
+                  plan.dt, team_size(backend.threads) if adaptive else backend.threads, a.clamp)
     return sde

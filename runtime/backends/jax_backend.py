@@ -13,6 +13,9 @@ Noise, ``JaxBackend(rng=...)``:
   absolute step index, so results do not depend on how the driver splits the run into blocks;
 * ``"tape"``: consumes the driver's draws as the NumPy reference does (used automatically for any
   noise source other than the run's seeded one, e.g. a :class:`~runtime.noise.NoiseTape`).
+
+Kernel calls are capped (``interruptible``, ``work_cost``: base.MAX_BLOCK_WORK/4 work units a
+call), so Ctrl-C stops a keyed run between scans.
 """
 
 from __future__ import annotations
@@ -49,6 +52,26 @@ def coupling_arrays(J, layout: str, as_j) -> dict:
     return {"idx": jnp.asarray(idx), "w": as_j(w)}
 
 
+def held_columns(plan: RunPlan, variables: int | None = None) -> np.ndarray | None:
+    """(width·m,) bool: the state columns of the plan's held nodes (of their first ``variables``
+    state variables; default all), which a kernel's write-back leaves alone, since a float32 round
+    trip would round them; None when nothing is clamped."""
+    if plan.clamp is None:
+        return None
+    width = plan.cell.width
+    return np.concatenate([plan.clamp if v < (width if variables is None else variables) else
+                           np.zeros_like(plan.clamp) for v in range(width)])
+
+
+def store(state: np.ndarray, out, keep: np.ndarray | None) -> None:
+    """``state[...] = out`` (as float64), except the ``keep`` columns (:func:`held_columns`)."""
+    out = np.asarray(out, dtype=np.float64)
+    if keep is None:
+        state[...] = out
+    else:
+        state[:, ~keep] = out[:, ~keep]
+
+
 def _neighbours(J, m: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR couplings → padded neighbour lists (m, D) of indices and weights (padding: weight 0)."""
     deg = np.diff(J.indptr)
@@ -74,6 +97,13 @@ class JaxBackend(AbstractKeyedEmulator):
     """
 
     name = "jax"
+    # One jitted scan holds the interpreter like a C call: capped too, so Ctrl-C ends a run
+    # within about a second.  On a CPU a work unit of these kernels took 1.3–2.9× the C loops'
+    # time (SK N=512 × 32 reads: p-bit 1.5×, OIM 1.7–2.9× at load average 7–10), so a call holds
+    # a quarter of the C cap; the driver cuts each record interval into near-equal calls, so a
+    # run compiles at most a few scan lengths.
+    interruptible = True
+    work_cost = 4.0
 
     def __init__(self, rng: str = "internal", precision: str | None = None, layout: str = "auto"):
         super().__init__(rng)
@@ -107,6 +137,7 @@ def _kernel(backend: JaxBackend, plan: RunPlan) -> Kernel:
     with jax.enable_x64(x64):
         config, params = _lower(plan, np.float64 if x64 else np.float32, backend.layout)
     block = _jitted_block()
+    keep = held_columns(plan)
 
     def kernel(state, k0, k1, draws):
         with jax.enable_x64(x64):
@@ -114,8 +145,7 @@ def _kernel(backend: JaxBackend, plan: RunPlan) -> Kernel:
                 key, draws = jax.random.key(draws.key), None
             else:
                 key = None
-            out = block(params, state, k0, key, draws, config=config, length=k1 - k0)
-            state[...] = np.asarray(out, dtype=np.float64)
+            store(state, block(params, state, k0, key, draws, config=config, length=k1 - k0), keep)
     return kernel
 
 
@@ -141,6 +171,8 @@ def _lower(plan: RunPlan, dtype, layout: str) -> tuple[_Config, dict]:
     as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
     params = {"h": as_j(p.fields), "poly": as_j(p.poly), "dt": as_j(plan.dt),
               **{name: as_j(values) for name, values in plan.schedules.items()}, **coupling_arrays(J, layout, as_j)}
+    if plan.clamp is not None:
+        params["fixed"] = jnp.asarray(plan.clamp)  # (m,) held nodes
     dense = "J" in params
     # Colour classes, the p-bit sweep's update order.
     order = np.argsort(p.colors, kind="stable")
@@ -181,15 +213,19 @@ def _jitted_block():
         c2, c3, c4 = params["poly"].T[..., None]
         return -(params["h"][:, None] + couplings(params, x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
 
+    def hold(params, new, old):
+        """``new`` with the held nodes (rows of node-major arrays) taken from ``old``."""
+        return jnp.where(params["fixed"][:, None], old, new) if "fixed" in params else new
+
     def sde_step(drift):
         def step(params, config, x, k, xi):
             dt = params["dt"]
             kick = jnp.sqrt(2 * params["temperature"][k] * dt) * xi
             f0 = drift(params, x, k)
             if not config.heun:
-                return x + f0 * dt + kick
-            f1 = drift(params, x + f0 * dt + kick, k)
-            return x + 0.5 * (f0 + f1) * dt + kick
+                return hold(params, x + f0 * dt + kick, x)
+            f1 = drift(params, hold(params, x + f0 * dt + kick, x), k)
+            return hold(params, x + 0.5 * (f0 + f1) * dt + kick, x)
         return step
 
     def sweep(params, s, T, u):
@@ -203,7 +239,10 @@ def _jitted_block():
                 field = jnp.sum(params["w"][rows] * s[params["idx"][rows]], axis=-1)
             I = -(params["h"][rows] + field)
             a = jnp.where(T > 0, jnp.tanh(I / jnp.where(T > 0, T, 1)), jnp.sign(I))
-            return s.at[nodes].set(jnp.where(a > u[rows], 1.0, -1.0).astype(s.dtype), mode="drop"), None
+            new = jnp.where(a > u[rows], 1.0, -1.0).astype(s.dtype)
+            if "fixed" in params:
+                new = jnp.where(params["fixed"][rows], s[rows], new)
+            return s.at[nodes].set(new, mode="drop"), None
 
         return jax.lax.scan(colour, s, params["classes"])[0]
 

@@ -1,6 +1,7 @@
 """Numba emulator: the NumPy reference's models as compiled loops over replicas (in parallel)
 and CSR couplings.  Same noise consumption order as the reference, so given the same noise it
-follows the same trajectory."""
+follows the same trajectory.  Clamped nodes (``plan.clamp``, as :func:`clamp_mask`) are skipped
+by every update."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ if numba is not None:
                 xi = x[i]
                 out[i] = -(acc + 2.0 * poly[i, 0] * xi + 3.0 * poly[i, 1] * xi * xi + 4.0 * poly[i, 2] * xi * xi * xi)
 
-    def _sde_block(cell, state, k0, k1, draws, indptr, indices, data, h, poly, temperature, shil, dt, heun):
+    def _sde_block(cell, state, k0, k1, draws, indptr, indices, data, h, poly, temperature, shil, dt, heun, fixed):
         R, m = state.shape
         for r in prange(R):
             x = state[r]
@@ -65,15 +66,17 @@ if numba is not None:
                 _drift(cell, x, indptr, indices, data, h, poly, shil[k], f0, cos_x, sin_x)
                 if heun:
                     for i in range(m):
-                        pred[i] = x[i] + f0[i] * dt + amp * draws[k - k0, r, i]
+                        pred[i] = x[i] if fixed[i] else x[i] + f0[i] * dt + amp * draws[k - k0, r, i]
                     _drift(cell, pred, indptr, indices, data, h, poly, shil[k], f1, cos_x, sin_x)
                     for i in range(m):
-                        x[i] += 0.5 * (f0[i] + f1[i]) * dt + amp * draws[k - k0, r, i]
+                        if not fixed[i]:
+                            x[i] += 0.5 * (f0[i] + f1[i]) * dt + amp * draws[k - k0, r, i]
                 else:
                     for i in range(m):
-                        x[i] += f0[i] * dt + amp * draws[k - k0, r, i]
+                        if not fixed[i]:
+                            x[i] += f0[i] * dt + amp * draws[k - k0, r, i]
 
-    def _pbit_block(state, k0, k1, draws, indptr, indices, data, h, order, temperature):
+    def _pbit_block(state, k0, k1, draws, indptr, indices, data, h, order, temperature, fixed):
         R, m = state.shape
         for r in prange(R):
             s = state[r]
@@ -81,6 +84,8 @@ if numba is not None:
                 T = temperature[k]
                 for q in range(m):
                     i = order[q]
+                    if fixed[i]:
+                        continue
                     acc = h[i]
                     for p in range(indptr[i], indptr[i + 1]):
                         acc += data[p] * s[indices[p]]
@@ -116,6 +121,12 @@ class NumbaBackend(AbstractEmulator):
         return super().prepare(plan)
 
 
+def clamp_mask(plan: RunPlan) -> np.ndarray:
+    """(m,) uint8, 1 for the nodes the compiled blocks hold (``plan.clamp``; all 0 without)."""
+    m = plan.program.num_nodes
+    return np.zeros(m, dtype=np.uint8) if plan.clamp is None else plan.clamp.astype(np.uint8)
+
+
 def _arrays(plan: RunPlan) -> tuple[tuple, np.ndarray, np.ndarray, int]:
     """CSR couplings (int64 indptr and indices, float64 data), fields, temperatures and the work
     of one step (replicas × (nnz + m))."""
@@ -136,8 +147,9 @@ def _pbit(backend: NumbaBackend, plan: RunPlan) -> Kernel:
     csr, h, temperature, per_step = _arrays(plan)
     # Nodes sorted by colour: a sweep visits each (internally uncoupled) class in turn.
     order = np.argsort(plan.program.colors, kind="stable").astype(np.int64)
+    fixed = clamp_mask(plan)
     return lambda state, k0, k1, draws: PBIT_BLOCK[_threaded(plan, per_step, k0, k1)](
-        state, k0, k1, draws, *csr, h, order, temperature)
+        state, k0, k1, draws, *csr, h, order, temperature, fixed)
 
 
 @NumbaBackend.register(OimCell, GaussCell)
@@ -147,5 +159,6 @@ def _sde(backend: NumbaBackend, plan: RunPlan) -> Kernel:
     poly = np.ascontiguousarray(plan.program.poly, dtype=np.float64)
     shil = np.ascontiguousarray(plan.schedules.get("shil", np.zeros(plan.steps)), dtype=np.float64)
     heun = plan.integrator == "heun"
+    fixed = clamp_mask(plan)
     return lambda state, k0, k1, draws: SDE_BLOCK[_threaded(plan, per_step, k0, k1)](
-        cell, state, k0, k1, draws, *csr, h, poly, temperature, shil, plan.dt, heun)
+        cell, state, k0, k1, draws, *csr, h, poly, temperature, shil, plan.dt, heun, fixed)

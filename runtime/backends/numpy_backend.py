@@ -9,6 +9,9 @@ Models (device units, time in the cell's time unit; ξ standard normal):
   ``E = hᵀx + ½xᵀJx + Σ c₂x² + c₃x³ + c₄x⁴``;
 * ``pbit`` — one sweep updates each colour class in turn:
   ``s_i ← sign(tanh(I_i/T) − u_i)``, ``I_i = −(h_i + Σ_j J_ij s_j)``, u uniform on [−1, 1).
+
+Clamped nodes (``plan.clamp``) keep their state: a sweep skips them, an SDE step gives them
+neither drift nor kick (their draws are still consumed, so the free nodes see the same noise).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ class NumpyBackend(AbstractEmulator):
 @NumpyBackend.register(PbitCell)
 def _pbit(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     p = plan.program
-    classes = [np.flatnonzero(p.colors == c) for c in range(int(p.colors.max()) + 1)]
+    free = np.ones(p.num_nodes, dtype=bool) if plan.clamp is None else ~plan.clamp
+    classes = [np.flatnonzero((p.colors == c) & free) for c in range(int(p.colors.max()) + 1)]
     rows = [p.couplings[idx] for idx in classes]
 
     def pbit(state, k0, k1, draws):
@@ -64,17 +68,27 @@ def _gauss(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     return _sde(plan, lambda x, k: langevin_drift(x, p.couplings, p.fields, p.poly))
 
 
+def held(clamp: np.ndarray | None):
+    """``hold(new, old)``: ``new`` with the clamped nodes' columns taken from ``old`` (``new``
+    itself when nothing is clamped)."""
+    if clamp is None:
+        return lambda new, old: new
+    return lambda new, old: np.where(clamp, old, new)
+
+
 def _sde(plan: RunPlan, drift) -> Kernel:
-    """Stochastic Heun or Euler–Maruyama steps of ``drift(x, k)`` with kicks √(2T(k)dt)·ξ."""
+    """Stochastic Heun or Euler–Maruyama steps of ``drift(x, k)`` with kicks √(2T(k)dt)·ξ; clamped
+    nodes stay where they are."""
     dt, heun = plan.dt, plan.integrator == "heun"
+    hold = held(plan.clamp)
 
     def sde(state, k0, k1, draws):
         for k in range(k0, k1):
             kick = np.sqrt(2 * plan.temperature[k] * dt) * draws[k - k0]
             f0 = drift(state, k)
             if heun:
-                f1 = drift(state + f0 * dt + kick, k)
-                state += 0.5 * (f0 + f1) * dt + kick
+                f1 = drift(hold(state + f0 * dt + kick, state), k)
+                state[...] = hold(state + 0.5 * (f0 + f1) * dt + kick, state)
             else:
-                state += f0 * dt + kick
+                state[...] = hold(state + f0 * dt + kick, state)
     return sde

@@ -15,7 +15,8 @@ The per-replica values (a, β, H_opt, t_c) live in the kernel object, carried ac
 blocks (which always come in order), initialised from the run's initial state (H_opt: the initial
 register's energy).  Every
 emulator takes the same operations in the same order, so a noise tape gives the reference's
-trajectory to rounding.
+trajectory to rounding.  A clamped node (``plan.clamp``) keeps its amplitude, error variable and
+register bit (the register is not rewritten at an improvement).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import numpy as np
 from device_models.cells.cim import E_MAX, CimCell
 from runtime.backends.base import CounterKey, Kernel, RunPlan
 from runtime.backends.jax_backend import JaxBackend
-from runtime.backends.numba_backend import NumbaBackend
-from runtime.backends.numpy_backend import NumpyBackend
+from runtime.backends.numba_backend import NumbaBackend, clamp_mask
+from runtime.backends.numpy_backend import NumpyBackend, held
 from runtime.backends.c_backend import CBackend
 from runtime.backends import c_backend
 
@@ -71,6 +72,8 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     m, dt, rule = plan.program.num_nodes, plan.dt, RULES[plan.integrator]
     sc = _schedules(plan)
     aux = _CacState(plan)
+    hold = held(plan.clamp)
+    free = None if plan.clamp is None else ~plan.clamp
 
     def cim(state, k0, k1, draws):
         x, e, best = state[:, :m], state[:, m:2 * m], state[:, 2 * m:]
@@ -96,17 +99,17 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
                 aux.t_c[reset] = k
             better = H < aux.h_opt
             aux.t_c[better] = k
-            best[better] = s[better]
+            best[...] = np.where(better[:, None] if free is None else better[:, None] & free, s, best)
             aux.h_opt = np.minimum(aux.h_opt, H)
-            x[...] = xn
-            e[...] = np.minimum(en, E_MAX)
+            x[...] = hold(xn, x)
+            e[...] = hold(np.minimum(en, E_MAX), e)
     return cim
 
 
-def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, temperature, params, aux, dt):
+def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, temperature, params, aux, dt, fixed):
     """Steps k0..k1−1 of every replica (rows of state), the NumPy reference's operations in its
     order; couplings CSR, or the dense (m, m) copy when ``use_dense``; params (10, steps) holds the
-    schedules of PARAMS, aux (4, R) the replicas' a, β, H_opt, t_c."""
+    schedules of PARAMS, aux (4, R) the replicas' a, β, H_opt, t_c; fixed (m,) 1 for held nodes."""
     R, width = state.shape
     m = width // 3
     for r in prange(R):
@@ -141,6 +144,8 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, 
                 a = params[3, k] - eps * sjs / m
                 beta = params[2, k]
                 for i in range(m):
+                    if fixed[i]:
+                        continue
                     x2 = xn[i] * xn[i]
                     en = e[i] + dt * (-beta * (x2 - a) * e[i])
                     e[i] = en if en < E_MAX else E_MAX
@@ -148,6 +153,8 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, 
                 a = aux[0, r]
                 beta = aux[1, r]
                 for i in range(m):
+                    if fixed[i]:
+                        continue
                     x2 = xn[i] * xn[i]
                     en = e[i] + (-beta * (x2 - a) * e[i]) * dt
                     e[i] = en if en < E_MAX else E_MAX
@@ -161,9 +168,11 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, 
                 aux[3, r] = k
                 aux[2, r] = H
                 for i in range(m):
-                    best[i] = s[i]
+                    if not fixed[i]:
+                        best[i] = s[i]
             for i in range(m):
-                x[i] = xn[i]
+                if not fixed[i]:
+                    x[i] = xn[i]
 
 
 try:
@@ -198,11 +207,12 @@ def _numba(backend: NumbaBackend, plan: RunPlan) -> Kernel:
     temperature, params = _params(plan)
     aux = np.ascontiguousarray(np.stack(_CacState(plan).arrays()))
     rule, per_step = RULES[plan.integrator], plan.replicas * (J.nnz + J.shape[0])
+    fixed = clamp_mask(plan)
 
     def cim(state, k0, k1, draws):
         threaded = (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
         BLOCK[threaded](rule, state, k0, k1, np.ascontiguousarray(draws, dtype=np.float64), *csr, dense, use_dense,
-                        temperature, params, aux, plan.dt)
+                        temperature, params, aux, plan.dt, fixed)
     return cim
 
 
@@ -215,7 +225,7 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
     import jax
     import jax.numpy as jnp
 
-    from runtime.backends.jax_backend import coupling_arrays
+    from runtime.backends.jax_backend import coupling_arrays, held_columns, store
 
     x64 = (backend.precision or plan.program.device.precision) == "float64"
     dtype = np.float64 if x64 else np.float32
@@ -227,8 +237,11 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
         as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
         arrays = {"temperature": as_j(temperature), "params": as_j(params), "dt": as_j(plan.dt),
                   **coupling_arrays(J, backend.layout, as_j)}
+        if plan.clamp is not None:
+            arrays["fixed"] = jnp.asarray(plan.clamp)[:, None]
     block = _jax_block()
     config = (RULES[plan.integrator], np.dtype(dtype).name)
+    keep = held_columns(plan)
 
     def cim(state, k0, k1, draws):
         with jax.enable_x64(x64):
@@ -236,7 +249,7 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
             tape = None if key is not None else jnp.asarray(np.swapaxes(draws, 1, 2), dtype=dtype)
             out, carried = block(arrays, jnp.asarray(state.T, dtype=dtype), jnp.asarray(aux, dtype=dtype), k0, key,
                                  tape, config=config, length=k1 - k0)
-            state[...] = np.asarray(out, dtype=np.float64).T
+            store(state, np.asarray(out).T, keep)
             aux[...] = np.asarray(carried, dtype=np.float64)
     return cim
 
@@ -260,6 +273,7 @@ def _jax_block():
         rule, dtype = config[0], jnp.dtype(config[1])
         m, R = s.shape[0] // 3, s.shape[1]
         dt, P = arrays["dt"], arrays["params"]
+        hold = (lambda new, old: jnp.where(arrays["fixed"], old, new)) if "fixed" in arrays else (lambda new, old: new)
 
         def body(carry, inputs):
             x, e, best, (a, beta, h_opt, t_c) = carry
@@ -288,9 +302,9 @@ def _jax_block():
             H = 0.5 * sjs
             better = H < h_opt
             t_c = jnp.where(better, k.astype(dtype), t_c)
-            best = jnp.where(better[None, :], sp, best)
+            best = hold(jnp.where(better[None, :], sp, best), best)
             h_opt = jnp.minimum(h_opt, H)
-            return (xn, jnp.minimum(en, E_MAX), best, (a, beta, h_opt, t_c)), None
+            return (hold(xn, x), hold(jnp.minimum(en, E_MAX), e), best, (a, beta, h_opt, t_c)), None
 
         xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape)
         x, e, best, carried = jax.lax.scan(body, (s[:m], s[m:2 * m], s[2 * m:], tuple(aux)), xs)[0]
@@ -323,6 +337,7 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
     aux_buf = ffi.from_buffer("double[]", aux)
     rule = RULES[plan.integrator]
     single = int(plan.program.device.precision == "float32")
+    clamp = ffi.NULL if plan.clamp is None else buf("uint8_t", plan.clamp, np.uint8)
 
     def cim(state, k0, k1, draws):
         if isinstance(draws, CounterKey):
@@ -331,5 +346,5 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
             tape = np.ascontiguousarray(draws, dtype=np.float64)
             noise, key = ffi.from_buffer("double[]", tape), 0
         lib.sonq_cim(rule, single, plan.replicas, m, k0, k1, plan.steps, ffi.from_buffer("double[]", state), noise, key,
-                     dense, *csr, temperature, params, aux_buf, plan.dt, backend.threads)
+                     dense, *csr, temperature, params, aux_buf, plan.dt, clamp, backend.threads)
     return cim

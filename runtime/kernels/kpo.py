@@ -8,7 +8,8 @@ f(x) = x, or sign(x) for ``discrete``)::
     y += −c₀dt·(J f(x) + h);  adiabatic: y += −dt·x³;  ballistic, discrete: walls at |x| = 1
 
 The state (replicas, 2m) holds x in columns 0..m−1 and y in m..2m−1.  Every backend takes the
-kicks in this order, so given the same noise tape they follow the reference to rounding.
+kicks in this order, so given the same noise tape they follow the reference to rounding.  A
+clamped node (``plan.clamp``) holds its x with y = 0 throughout (its draws are consumed unused).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from device_models.errors import BackendError
 from runtime.backends.base import CounterKey, Kernel, RunPlan
 from runtime.backends.c_backend import CBackend
 from runtime.backends.jax_backend import JaxBackend
-from runtime.backends.numba_backend import NumbaBackend
+from runtime.backends.numba_backend import NumbaBackend, clamp_mask
 from runtime.backends.numpy_backend import NumpyBackend
 
 RULES = {"ballistic": 0, "discrete": 1, "adiabatic": 2}
@@ -58,12 +59,15 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     m = p.num_nodes
     J, h = p.couplings.tocsr(), np.asarray(p.fields, dtype=np.float64)
     c = _coefficients(plan)
+    fixed = np.zeros(m, dtype=bool) if plan.clamp is None else plan.clamp
 
     def kpo(state, k0, k1, draws):
         x, y = state[:, :m], state[:, m:]  # views: updated in place
+        y[:, fixed] = 0.0
         for k in range(k0, k1):
             y += c.detune[k] * x
             y += c.amp[k] * draws[k - k0]
+            y[:, fixed] = 0.0
             x += c.drift * y
             f = np.sign(x) if c.rule == RULES["discrete"] else x
             y += c.gain * ((J @ f.T).T + h)
@@ -73,6 +77,7 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
                 wall = np.abs(x) > 1.0
                 y[wall] = 0.0
                 np.clip(x, -1.0, 1.0, out=x)
+            y[:, fixed] = 0.0
     return kpo
 
 
@@ -83,7 +88,7 @@ def _numba_blocks():
     """The compiled block, serial and parallel over replicas (compiled on first use)."""
     from numba import njit, prange
 
-    def block(state, k0, k1, draws, indptr, indices, data, h, detune, amp, drift, gain, dt, rule):
+    def block(state, k0, k1, draws, indptr, indices, data, h, detune, amp, drift, gain, dt, rule, fixed):
         R = state.shape[0]
         m = h.shape[0]
         for r in prange(R):
@@ -93,15 +98,20 @@ def _numba_blocks():
             for k in range(k0, k1):
                 c1, a = detune[k], amp[k]
                 for i in range(m):
-                    yi = y[i] + c1 * x[i]
-                    yi = yi + a * draws[k - k0, r, i]
-                    y[i] = yi
-                    x[i] = x[i] + drift * yi
+                    if fixed[i]:
+                        y[i] = 0.0
+                    else:
+                        yi = y[i] + c1 * x[i]
+                        yi = yi + a * draws[k - k0, r, i]
+                        y[i] = yi
+                        x[i] = x[i] + drift * yi
                     if rule == 1:
                         f[i] = (x[i] > 0.0) - (x[i] < 0.0)
                     else:
                         f[i] = x[i]
                 for i in range(m):
+                    if fixed[i]:
+                        continue
                     acc = 0.0
                     for q in range(indptr[i], indptr[i + 1]):
                         acc += data[q] * f[indices[q]]
@@ -126,11 +136,12 @@ def _numba(backend: NumbaBackend, plan: RunPlan) -> Kernel:
     c = _coefficients(plan)
     per_step = plan.replicas * (J.nnz + J.shape[0])
     blocks = _numba_blocks()
+    fixed = clamp_mask(plan)
 
     def kpo(state, k0, k1, draws):
         threaded = (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
         blocks[threaded](state, k0, k1, np.ascontiguousarray(draws, dtype=np.float64), *csr, h, c.detune, c.amp,
-                         c.drift, c.gain, c.dt, c.rule)
+                         c.drift, c.gain, c.dt, c.rule, fixed)
     return kpo
 
 
@@ -143,7 +154,7 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
     import jax
     import jax.numpy as jnp
 
-    from runtime.backends.jax_backend import coupling_arrays
+    from runtime.backends.jax_backend import coupling_arrays, held_columns, store
 
     x64 = (backend.precision or plan.program.device.precision) == "float64"
     dtype = np.float64 if x64 else np.float32
@@ -154,15 +165,18 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
         as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
         params = {"h": as_j(p.fields), "detune": as_j(c.detune), "amp": as_j(c.amp), "drift": as_j(c.drift),
                   "gain": as_j(c.gain), "dt": as_j(c.dt), **coupling_arrays(J, backend.layout, as_j)}
+        if plan.clamp is not None:
+            params["fixed"] = jnp.asarray(plan.clamp)[:, None]
     block = _jax_block()
     config = (c.rule, np.dtype(dtype).name)
+    keep = held_columns(plan, variables=1)  # held x; their y comes back as the kernel's exact 0
 
     def kpo(state, k0, k1, draws):
         with jax.enable_x64(x64):
             key = jax.random.key(draws.key) if isinstance(draws, CounterKey) else None
             tape = None if key is not None else jnp.asarray(np.swapaxes(draws, 1, 2), dtype=dtype)
             out = block(params, jnp.asarray(state.T, dtype=dtype), k0, key, tape, config=config, length=k1 - k0)
-            state[...] = np.asarray(out, dtype=np.float64).T
+            store(state, np.asarray(out).T, keep)
     return kpo
 
 
@@ -183,6 +197,8 @@ def _jax_block():
     def block(params, s, k0, key, tape, *, config, length):
         rule, dtype = config[0], jnp.dtype(config[1])
         m = s.shape[0] // 2
+        # Clamped nodes: y held at 0, so x never moves (the walls and clip leave |x| ≤ 1 alone).
+        hold = (lambda y: jnp.where(params["fixed"], jnp.zeros_like(y), y)) if "fixed" in params else (lambda y: y)
 
         def body(carry, inputs):
             x, y = carry
@@ -191,6 +207,7 @@ def _jax_block():
                 xi = jax.random.normal(jax.random.fold_in(key, k), x.shape, dtype)
             y = y + params["detune"][k] * x
             y = y + params["amp"][k] * xi
+            y = hold(y)
             x = x + params["drift"] * y
             f = jnp.sign(x) if rule == RULES["discrete"] else x
             y = y + params["gain"] * (couplings(params, f) + params["h"][:, None])
@@ -199,7 +216,7 @@ def _jax_block():
             else:
                 y = jnp.where(jnp.abs(x) > 1.0, jnp.zeros_like(y), y)
                 x = jnp.clip(x, -1.0, 1.0)
-            return (x, y), None
+            return (x, hold(y)), None
 
         xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape)
         x, y = jax.lax.scan(body, (s[:m], s[m:]), xs)[0]
@@ -243,6 +260,7 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
         lib.sonq_kpo_pack_dense(m, *csr, single, dense)
     h, detune, amp = buf("double", p.fields, np.float64), buf("double", c.detune, np.float64), buf("double", c.amp,
                                                                                                   np.float64)
+    clamp = ffi.NULL if plan.clamp is None else buf("uint8_t", plan.clamp, np.uint8)
 
     def kpo(state, k0, k1, draws):
         if isinstance(draws, CounterKey):
@@ -250,6 +268,6 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
         else:
             tape, key = ffi.from_buffer("double[]", np.ascontiguousarray(draws, dtype=np.float64)), 0
         lib.sonq_kpo(c.rule, single, R, m, k0, k1, ffi.from_buffer("double[]", state), tape, key, *csr, dense, h,
-                     detune, amp, c.drift, c.gain, c.dt, backend.threads)
+                     detune, amp, c.drift, c.gain, c.dt, clamp, backend.threads)
     kpo.keep = keep
     return kpo
