@@ -1,6 +1,7 @@
 /* SONQ circuit emulator kernel (C99 + optional OpenMP): runtime/circuit/numba_kernel.py in C.
  *
- * One call integrates every replica over all steps and substeps; replicas are independent and
+ * One call integrates every replica over a range of samples (the run in calls that Python cuts so that
+ * Ctrl-C is seen between them); replicas are independent and
  * split among OpenMP threads, each thread owning one scratch buffer.  The arithmetic is the Numba
  * engine's, operation for operation and in the same order (CSR rows, then inductors, van der Pol
  * elements and noise sources, each in index order), so the three engines agree to rounding.  This
@@ -99,21 +100,24 @@ static void currents(const sonq_circuit *c, const double *v, const double *i, co
     }
 }
 
-/* One replica: q [N] and cur [nL] are its state, advanced in place; scratch holds 4N + nL doubles. */
-static void run_replica(const sonq_circuit *c, int64_t r, int64_t R, int64_t steps, int64_t substeps, double dt,
-                        const double *noise, double *q, double *cur, int64_t K, const int64_t *record,
+/* One replica over samples j0 → j1: q [N] and cur [nL] are its state, advanced in place; scratch
+ * holds 4N + nL doubles. */
+static void run_replica(const sonq_circuit *c, int64_t r, int64_t R, int64_t j0, int64_t j1, int64_t substeps,
+                        double dt, const double *noise, double *q, double *cur, int64_t K, const int64_t *record,
                         double *out_v, double *out_i, double *scratch) {
     int64_t N = c->N, nL = c->nL, S = c->S;
     double *v = scratch, *f = v + N, *qh = f + N, *pred = qh + N, *emf = pred + N;
     double h = dt / (double)substeps;
     int64_t slot = 0;
-    if (K > 0 && record[0] == 0) {
+    while (slot < K && record[slot] <= j0 && !(j0 == 0 && record[slot] == 0))
+        slot++;
+    if (j0 == 0 && K > 0 && record[0] == 0) {
         voltages(c, q, 0.0, out_v + r * N);
         for (int64_t k = 0; k < nL; k++)
             out_i[r * nL + k] = cur[k];
         slot = 1;
     }
-    for (int64_t j = 0; j < steps; j++) {
+    for (int64_t j = j0; j < j1; j++) {
         const double *w0 = noise + (j * R + r) * S, *w1 = noise + ((j + 1) * R + r) * S;
         for (int64_t s = 0; s < substeps; s++) {
             double fa = (double)s / (double)substeps, fb = (double)(s + 1) / (double)substeps;
@@ -159,14 +163,15 @@ static void run_replica(const sonq_circuit *c, int64_t r, int64_t R, int64_t ste
     }
 }
 
-int sonq_circuit_run(const sonq_circuit *circuit, int64_t R, int64_t steps, int64_t substeps, double dt,
-                     const double *noise, const double *q0, const double *i0, int64_t K, const int64_t *record,
+int sonq_circuit_run(const sonq_circuit *circuit, int64_t R, int64_t steps, int64_t j0, int64_t j1, int64_t substeps,
+                     double dt, const double *noise, double *q, double *i, int64_t K, const int64_t *record,
                      double *out_v, double *out_i, int threads) {
     const sonq_circuit *c = circuit;
     int64_t N = c->N, nL = c->nL;
-    /* per thread: the replica's state (q, i) and the scratch of run_replica */
-    size_t per_thread = (size_t)(5 * N + 2 * nL);
+    /* per thread: the scratch of run_replica */
+    size_t per_thread = (size_t)(4 * N + nL);
     int failed = 0;
+    (void)steps;
 #ifdef _OPENMP
     int nt = threads > 0 ? threads : omp_get_max_threads();
     if ((int64_t)nt > R)
@@ -183,12 +188,7 @@ int sonq_circuit_run(const sonq_circuit *circuit, int64_t R, int64_t steps, int6
         for (int64_t r = 0; r < R; r++) {
             if (!buf)
                 continue;
-            double *q = buf, *cur = q + N;
-            for (int64_t a = 0; a < N; a++)
-                q[a] = q0[r * N + a];
-            for (int64_t k = 0; k < nL; k++)
-                cur[k] = i0[r * nL + k];
-            run_replica(c, r, R, steps, substeps, dt, noise, q, cur, K, record, out_v, out_i, cur + nL);
+            run_replica(c, r, R, j0, j1, substeps, dt, noise, q + r * N, i + r * nL, K, record, out_v, out_i, buf);
         }
         free(buf);
     }

@@ -36,13 +36,15 @@ typedef struct {
     double omega;                /* pump angular frequency (rad/s) */
 } sonq_circuit;
 
-/* Integrates R replicas for `steps` samples of dt seconds, `substeps` integration steps each.
- * noise [steps+1, R, S]: source currents at the sample times (amperes); q0 [R, N]: initial node
- * charges (coulombs); i0 [R, nL]: initial inductor currents.  record [K]: ascending sample indices
- * in 0..steps to record into out_v [K, R, N] (node voltages) and out_i [K, R, nL] (inductor
- * currents); an index not reached in order (repeated, descending) stops the recording there and
- * leaves the remaining slots untouched.  threads ≤ 0: OpenMP's default team size (replicas are
- * split among threads).  Returns 0, or −1 when out of memory. */
-int sonq_circuit_run(const sonq_circuit *circuit, int64_t R, int64_t steps, int64_t substeps, double dt,
-                     const double *noise, const double *q0, const double *i0, int64_t K, const int64_t *record,
+/* Integrates R replicas over samples j0 → j1 (0 ≤ j0 ≤ j1 ≤ steps) of dt seconds, `substeps`
+ * integration steps each, so that a run can be cut into calls (Python regains control between them).
+ * noise [steps+1, R, S]: source currents at the sample times (amperes), the whole run's; q [R, N]:
+ * node charges (coulombs) at sample j0, and i [R, nL]: inductor currents, both advanced in place to
+ * sample j1.  record [K]: ascending sample indices in 0..steps; those in (j0, j1], and 0 when j0 = 0,
+ * are recorded into their slots of out_v [K, R, N] (node voltages) and out_i [K, R, nL] (inductor
+ * currents); an index not reached in order (repeated, descending) stops the recording there.
+ * threads ≤ 0: OpenMP's default team size (replicas are split among threads).  Returns 0, or −1 when
+ * out of memory. */
+int sonq_circuit_run(const sonq_circuit *circuit, int64_t R, int64_t steps, int64_t j0, int64_t j1, int64_t substeps,
+                     double dt, const double *noise, double *q, double *i, int64_t K, const int64_t *record,
                      double *out_v, double *out_i, int threads);
