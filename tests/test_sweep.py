@@ -300,6 +300,16 @@ def test_python_specs_take_models_and_device_specs(tmp_path):
         sweep(spec, progress=False)
 
 
+def test_the_example_sweep_file_and_an_inline_device_mapping_are_read(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    spec = SweepSpec.from_yaml(root / "examples" / "sweep.yaml")
+    assert spec.shape == (3, 3, 1, 4) and spec.instances[0].target == -29.0
+    assert spec.store == root / "examples" / "design.zarr"
+    raw = yaml.safe_load(sweep_file(tmp_path).read_text())
+    raw["device"] = CHIP
+    assert SweepSpec.from_dict(raw, base=tmp_path).device == sdk.DeviceSpec.from_dict(CHIP)
+
+
 def test_the_example_sweep_runs(tmp_path):
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, SONQ_EXAMPLE_QUICK="1")

@@ -75,10 +75,10 @@ class RunSettings:
             _check_int("run.steps", self.steps, 1)
         if self.protocol is not None and self.protocol not in MODES:
             raise SweepError(f"run.protocol must be one of {MODES}, got {self.protocol!r}")
-        for name in ("temperature", "dt"):
-            value = getattr(self, name)
-            if value is not None and not _positive_number(value):
-                raise SweepError(f"run.{name} must be a positive finite number, got {value!r}")
+        if self.temperature is not None and not _finite_number(self.temperature, minimum=0.0):
+            raise SweepError(f"run.temperature must be a finite number ≥ 0, got {self.temperature!r}")
+        if self.dt is not None and not (_finite_number(self.dt, minimum=0.0) and self.dt > 0):
+            raise SweepError(f"run.dt must be a positive finite number, got {self.dt!r}")
         if self.integrator is not None:
             _check_text("run.integrator", self.integrator)
         options = self.backend_options
@@ -424,5 +424,6 @@ def _check_text(name: str, value) -> None:
         raise SweepError(f"{name} must be non-empty text, got {value!r}")
 
 
-def _positive_number(value) -> bool:
-    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value) and value > 0
+def _finite_number(value, *, minimum: float) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+            and value >= minimum)
