@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import unittest
+from functools import partial
 
 import numpy as np
 import pytest
@@ -17,8 +18,8 @@ from device_models.errors import TopologyError  # noqa: E402
 from runtime.errors import RunError  # noqa: E402
 from sdk.ocean import ChipSampler, StructuredChipSampler  # noqa: E402
 
-#: one optimising chip of each spin cell whose kernels every backend builds, all-to-all
-CHIPS = ("oim1024", "pbit256")
+#: one all-to-all chip of each spin cell
+CHIPS = ("oim1024", "pbit256", "kpo1024", "cim1024")
 
 
 def _embedded_kings():
@@ -38,12 +39,22 @@ class TestPbitChipSamplerKit(unittest.TestCase):
     pass
 
 
+@dimod.testing.load_sampler_bqm_tests(lambda: ChipSampler("kpo1024"))
+class TestKpoChipSamplerKit(unittest.TestCase):
+    pass
+
+
+@dimod.testing.load_sampler_bqm_tests(lambda: ChipSampler("cim1024"))
+class TestCimChipSamplerKit(unittest.TestCase):
+    pass
+
+
 @dimod.testing.load_sampler_bqm_tests(_embedded_kings)
 class TestEmbeddedKingsKit(unittest.TestCase):
     pass
 
 
-@pytest.mark.parametrize("make", [lambda: ChipSampler("oim1024"), lambda: ChipSampler("pbit256"),
+@pytest.mark.parametrize("make", [*(partial(ChipSampler, chip) for chip in CHIPS),
                                   lambda: StructuredChipSampler("oim64-kings"), _embedded_kings])
 def test_sampler_api(make):
     sampler = make()
@@ -176,6 +187,8 @@ def test_bad_use_gets_sonq_errors():
         sampler.sample(bqm, initial_states=[{"zz": 1}])
     with pytest.raises(RunError, match="num_reads"):
         sampler.sample(dimod.BinaryQuadraticModel("SPIN"), num_reads=0)
+    with pytest.raises(RunError, match="initial_states: 'cim' cells cannot start from given spins"):
+        ChipSampler("cim1024").sample(bqm, initial_states=[{v: 1 for v in bqm.variables}])
     structured = StructuredChipSampler("oim64-kings")
     with pytest.raises(TopologyError, match="'a' is not a cell"):
         structured.sample(dimod.BinaryQuadraticModel({"a": 1.0}, {}, 0.0, "SPIN"))
