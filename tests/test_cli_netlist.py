@@ -3,7 +3,6 @@ the same settings and seed (text and noise files, compared after a real ngspice 
 stays in sanitised comments, and bad outputs or programs are refused before anything is written."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
+from tqdm import tqdm
+
 from device_models.errors import SonqError
 from device_models.files import printable
 from runtime.backends import backend_class, get_backend
@@ -69,13 +71,12 @@ def sweep(spec: "SweepSpec | str | os.PathLike | Mapping", store: "str | os.Path
     group = open_store(store, spec, identity)
     todo = pending(group, spec)
     tasks = (_task(spec, run, int(flat)) for flat in todo)
-    tqdm = import_extra("tqdm").tqdm
     show = sys.stderr.isatty() if progress is None else bool(progress)
     with tqdm(total=spec.num_points, initial=spec.num_points - len(todo), unit="point", desc="sweep",
               disable=not show) as bar:
         if scheduler is None and workers == 0:
             _write(group, spec, _serial(tasks), bar)
-        else:
+        elif len(todo):  # a finished sweep resumed starts no cluster
             with _client(scheduler, workers, processes) as client:
                 _write(group, spec, _distributed(client, tasks, tag), bar)
     return load(store)
