@@ -28,30 +28,16 @@ def _embedded_kings():
                                            embedding_parameters={"random_seed": 1})
 
 
-# dimod's kit: empty models, one variable, tuple labels, paths, SPIN and BINARY, three BQM classes
-@dimod.testing.load_sampler_bqm_tests(lambda: ChipSampler("oim1024"))
-class TestOimChipSamplerKit(unittest.TestCase):
-    pass
+def _kit(name: str, make) -> type:
+    """A TestCase of dimod's generated sampler tests (empty models, one variable, tuple labels,
+    paths; SPIN and BINARY; three BQM classes) on the samplers ``make()`` builds."""
+    make.__name__ = name  # dimod names the generated tests after the factory
+    return dimod.testing.load_sampler_bqm_tests(make)(type(f"Test_{name}_Kit", (unittest.TestCase,), {}))
 
 
-@dimod.testing.load_sampler_bqm_tests(lambda: ChipSampler("pbit256"))
-class TestPbitChipSamplerKit(unittest.TestCase):
-    pass
-
-
-@dimod.testing.load_sampler_bqm_tests(lambda: ChipSampler("kpo1024"))
-class TestKpoChipSamplerKit(unittest.TestCase):
-    pass
-
-
-@dimod.testing.load_sampler_bqm_tests(lambda: ChipSampler("cim1024"))
-class TestCimChipSamplerKit(unittest.TestCase):
-    pass
-
-
-@dimod.testing.load_sampler_bqm_tests(_embedded_kings)
-class TestEmbeddedKingsKit(unittest.TestCase):
-    pass
+for _name, _make in {**{chip.replace("-", "_"): partial(ChipSampler, chip) for chip in CHIPS},
+                     "embedded_kings": _embedded_kings}.items():
+    globals()[f"Test_{_name}_Kit"] = _kit(_name, _make)
 
 
 @pytest.mark.parametrize("make", [*(partial(ChipSampler, chip) for chip in CHIPS),
