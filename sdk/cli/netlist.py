@@ -12,6 +12,7 @@ sanitised by :func:`compiler.netlist.sanitize`.
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 from pathlib import Path
 
@@ -61,13 +62,21 @@ def export_netlist(args: argparse.Namespace) -> int:
     run = CircuitRun.of(plan, CircuitOptions(steps_per_period=args.steps_per_period, gauss_design=args.gauss_design))
     circuit = run.circuit
     currents = None if args.no_noise or not len(circuit.noise) else draw_noise(circuit, noise, 1)[:, 0]
-    netlist = write_netlist(circuit, currents, noise_dir=f"{name}.", options=SpiceOptions())
+    netlist = write_netlist(circuit, currents, noise_dir=f"{name}.", options=spice_defaults())
     for file, text in netlist.files.items():
         atomic_write(output.with_name(f"{name}.{file}"), lambda f, text=text: f.write(text), text=True)
     atomic_write(output, lambda f: f.write(netlist.text), text=True)
     say(f"wrote {output}: {circuit.num_nodes} nodes, {circuit.steps} samples of {circuit.dt:.4g} s"
         + (f", noise in {len(netlist.files)} file(s) {name}.sonq_noise*.txt" if netlist.files else ", no noise"))
     return 0
+
+
+def spice_defaults() -> SpiceOptions:
+    """The analysis settings ``backend="spice"`` writes when given none (its constructor's defaults)."""
+    from runtime.spice.backend import SpiceBackend
+
+    defaults = inspect.signature(SpiceBackend.__init__).parameters
+    return SpiceOptions(**{name: defaults[name].default for name in ("reltol", "max_step_divisor", "method")})
 
 
 def run_plan(program: Program, args: argparse.Namespace):
