@@ -187,7 +187,7 @@ def _bqm_from_json(text: str, where: str) -> IsingModel | QUBO:
     if np.any(head == tail):
         raise ModelError(f"{where}: key 'quadratic_head': interaction {int(np.argmax(head == tail))} joins a "
                          "variable to itself")
-    offset = _json_numbers({"offset": [doc.get("offset")]}, "offset", 1, where)[0]
+    offset = _json_number(doc.get("offset"), f"{where}: key 'offset'")
     a = np.r_[head, np.arange(n)]
     b = np.r_[tail, np.arange(n)]
     return _bqm_model(vartype, a, b, np.r_[quadratic, linear], n, offset, [_json_label(v) for v in labels])
@@ -222,12 +222,18 @@ def _json_list(doc: dict, key: str, length: int, where: str) -> list:
 
 
 def _json_numbers(doc: dict, key: str, length: int, where: str) -> np.ndarray:
-    """A list of finite JSON numbers (not booleans) as a float array."""
+    """A list of finite JSON numbers as a float array."""
     values = _json_list(doc, key, length, where)
     for position, value in enumerate(values):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ModelError(f"{where}: key {key!r}[{position}]: {reprlib.repr(value)} is not a finite number")
+        _json_number(value, f"{where}: key {key!r}[{position}]")
     return np.array(values, dtype=np.float64).reshape(length)
+
+
+def _json_number(value, where: str) -> float:
+    """A finite JSON number (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ModelError(f"{where}: {reprlib.repr(value)} is not a finite number")
+    return float(value)
 
 
 def _json_indices(doc: dict, key: str, length: int, n: int, where: str) -> np.ndarray:
@@ -285,8 +291,8 @@ def _entries(lines: list[tuple[int, list[str]]], where: str, lo: int, hi: int
     """``(i, j, w)`` arrays of ``i j w`` lines, ``i`` and ``j`` integers in ``lo..hi``, w finite;
     ``where`` is followed by each line's number in messages."""
     parsed = [_entry(fields, f"{where} {number}", lo, hi) for number, fields in lines]
-    table = np.array(parsed, dtype=np.float64).reshape(len(lines), 3)
-    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
+    nodes = np.array([entry[:2] for entry in parsed], dtype=np.int64).reshape(len(lines), 2)  # exact past 2⁵³
+    return nodes[:, 0], nodes[:, 1], np.array([entry[2] for entry in parsed], dtype=np.float64)
 
 
 def _entry(fields: list[str], where: str, lo: int, hi: int) -> tuple[int, int, float]:
@@ -300,7 +306,7 @@ def _entry(fields: list[str], where: str, lo: int, hi: int) -> tuple[int, int, f
 
 def _refuse(bad: np.ndarray, lines: list[tuple[int, list[str]]], where: str, why) -> None:
     """Raise for the first entry flagged in ``bad`` (one flag per line of ``lines``); ``why(fields)``
-    says what is wrong with it."""
+    says what is wrong with it (its fields, already parsed as numbers, are safe to print)."""
     if np.any(bad):
         number, fields = lines[int(np.argmax(bad))]
         raise ModelError(f"{where} {number}: {why(fields)}")

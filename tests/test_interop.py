@@ -103,6 +103,14 @@ def test_read_bqm_json_and_coo_written_by_dimod(tmp_path):
         assert np.allclose(model.energy(X), binary.energies((X, list(model.labels))))
 
 
+def test_coo_labels_are_the_integers_written(tmp_path):
+    path = tmp_path / "m.coo"
+    big = 10**18 - 1  # beyond float64's integers: kept exact
+    path.write_text(f"# vartype=SPIN\n5 5 1\n{big} 5 -2\n5 {big} 0.5\n")
+    model = read_bqm(path)
+    assert model.labels == (5, big) and model.J[0, 1] == -1.5 and list(model.h) == [1.0, 0.0]
+
+
 def test_coo_vartype_from_the_header_or_the_caller(tmp_path):
     path = tmp_path / "m.coo"
     path.write_text("0 0 -1\n0 1 1\n1 2 -4.5\n")
@@ -162,7 +170,7 @@ def _bqm_json(**changes) -> str:
     ({"variable_type": "REAL"}, r"'variable_type'"),
     ({"use_bytes": True}, r"'use_bytes'"),
     ({"version": {"bqm_schema": "2.0.0"}}, r"bqm_schema '2.0.0' is not supported"),
-    ({"offset": float("nan")}, r"'offset'\[0\]: nan is not a finite number"),
+    ({"offset": float("nan")}, r"key 'offset': nan is not a finite number"),
     ({"variable_labels": ["a", "a"]}, r"labels must be distinct"),
     ({"variable_labels": ["a", {"k": 1}]}, r"labels\[1\]"),
 ])
