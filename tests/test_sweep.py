@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from runtime.backends import get_backend
 from sdk.cli import main
 from sdk.sweep import RunSettings, SweepError, SweepSpec, load, sweep
 from sdk.sweep import driver, store as sweep_store
-from sdk.sweep.driver import pinned_run
+from sdk.sweep.driver import pinned_run, with_threads
 from sdk.sweep.point import VARIABLES
 
 CHIP = {"name": "tiny10", "cell": "oim", "cells": 10, "topology": "all_to_all",
@@ -220,8 +221,9 @@ def test_auto_is_pinned_to_a_named_backend_with_its_generator_and_threads(tmp_pa
     chosen = get_backend("auto", "oim")
     assert run.backend == chosen.name != "auto"
     assert run.backend_options.get("rng") == getattr(chosen, "rng", None)
-    if hasattr(chosen, "threads"):
-        assert run.backend_options["threads"] == spec.threads == 1
+    c = with_threads(replace(run, backend="c", backend_options={"rng": "tape"}), 3)
+    assert c.backend_options == {"threads": 3, "rng": "tape"}  # the C backend's team is pinned
+    assert with_threads(replace(run, backend="numpy", backend_options={}), 3).backend_options == {}
 
 
 @pytest.mark.parametrize("change, named", [
@@ -268,6 +270,8 @@ def test_a_store_refuses_another_sweep_and_non_stores(reference, tmp_path):
     raw["run"]["steps"] = 61
     with pytest.raises(SweepError, match=r"holds another sweep \(it differs in \['run'\]\)"):
         sweep(SweepSpec.from_dict(raw, base=path.parent), store, workers=0)
+    raw["run"]["steps"], raw["threads"] = 60, 2  # threads change no result: the same sweep
+    assert bool(sweep(SweepSpec.from_dict(raw, base=path.parent), store, workers=0).done.all())
     (tmp_path / "plain").mkdir()
     with pytest.raises(SweepError, match="not a SONQ sweep store"):
         sweep(path, tmp_path / "plain", workers=0)

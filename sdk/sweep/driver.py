@@ -70,7 +70,7 @@ def sweep(spec: "SweepSpec | str | os.PathLike | Mapping", store: "str | os.Path
     tag = hashlib.sha256(identity_json(identity).encode()).hexdigest()[:16]
     group = open_store(store, spec, identity)
     todo = pending(group, spec)
-    tasks = (_task(spec, run, int(flat)) for flat in todo)
+    tasks = (_task(spec, with_threads(run, spec.threads), int(flat)) for flat in todo)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     with tqdm(total=spec.num_points, initial=spec.num_points - len(todo), unit="point", desc="sweep",
               disable=not show) as bar:
@@ -100,9 +100,8 @@ def as_spec(spec) -> SweepSpec:
 
 
 def pinned_run(spec: SweepSpec) -> RunSettings:
-    """The run settings with the backend named and its generator and thread team fixed: ``"auto"``
-    becomes the backend it picks here, with the ``rng`` it gives it (the driver's seeded stream), and
-    a backend whose constructor takes ``threads`` gets ``spec.threads`` unless the options set it."""
+    """The run settings with the backend named and its generator fixed: ``"auto"`` becomes the
+    backend it picks here, with the ``rng`` it gives it (the driver's seeded stream)."""
     run = spec.run
     options = dict(run.backend_options)
     try:
@@ -111,9 +110,16 @@ def pinned_run(spec: SweepSpec) -> RunSettings:
         raise SweepError(f"run.backend: {exc}") from None
     if hasattr(impl, "rng"):
         options.setdefault("rng", impl.rng)
-    if "threads" in inspect.signature(backend_class(impl.name).__init__).parameters:
-        options.setdefault("threads", spec.threads)
     return replace(run, backend=impl.name, backend_options=options)
+
+
+def with_threads(run: RunSettings, threads: int) -> RunSettings:
+    """``run`` with the backend's own team fixed to ``threads`` where its constructor takes a
+    ``threads`` option the settings leave unset (thread counts change no result, so the sweep's
+    identity is taken without this)."""
+    if "threads" not in inspect.signature(backend_class(run.backend).__init__).parameters:
+        return run
+    return replace(run, backend_options={"threads": threads, **run.backend_options})
 
 
 def _task(spec: SweepSpec, run: RunSettings, flat: int) -> PointTask:
