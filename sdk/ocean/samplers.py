@@ -137,8 +137,8 @@ class AbstractChipSampler(dimod.Sampler, dimod.Initialized):
         sampleset = dimod.SampleSet.from_samples_bqm((samples, variables), bqm, info=self._info(program, result.info),
                                                      replica=result.replica, step=result.step)
         sampleset.info["timing"] = {"preprocessing_ns": sampled - start, "sampling_ns": read - sampled,
-                          "postprocessing_ns": time.perf_counter_ns() - read,
-                          "chip_ns": round(result.info["chip_time"] * num_reads * 1e9)}
+                                    "postprocessing_ns": time.perf_counter_ns() - read,
+                                    "chip_ns": round(result.info["chip_time"] * num_reads * 1e9)}
         return sampleset
 
     def compile(self, bqm: dimod.BinaryQuadraticModel) -> Program:
