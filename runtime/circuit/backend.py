@@ -3,7 +3,8 @@
 It integrates the same equations as the ngspice netlist (:mod:`compiler.netlist`), with the same
 seeded noise (one ``noise.normal((steps + 1, 1, sources))`` block per replica, in replica order,
 exactly as :class:`~runtime.spice.backend.SpiceBackend` draws it), so a seed gives the same
-waveforms in both to integration accuracy.
+waveforms in both to integration accuracy (the tolerance at the defaults:
+docs/circuit.md#agreement-at-the-defaults).
 
 Engines (:data:`ENGINES`), all the same scheme, agreeing to rounding: ``"c"`` (C99 + OpenMP,
 :mod:`runtime.circuit.c_kernel`), ``"numba"`` (:mod:`runtime.circuit.numba_kernel`) and ``"numpy"``
@@ -13,6 +14,7 @@ extension is built, else ``"numba"`` (:func:`default_engine`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -22,10 +24,16 @@ from device_models.errors import BackendError
 from runtime.backends.base import AbstractBackend, RunPlan, Trajectory
 from runtime.circuit import c_kernel
 from runtime.circuit.integrate import CircuitWaves, simulate_numpy
+from runtime.circuit.power import dissipated_energy
 from runtime.circuit.readout import CircuitRun, probe_values
+from runtime.circuit.waveforms import WaveformRequest, Waveforms
 from runtime.noise import AbstractNoiseSource
 
 ENGINES = ("c", "numba", "numpy")
+#: integration steps per circuit sample by default: at one (64 per period) the leapfrog's phase
+#: error, (ωh)²/24 per radian, drifts an oscillator's phases by ~0.3 rad over a hundred periods
+#: (docs/circuit.md#agreement-at-the-defaults)
+SUBSTEPS = 4
 
 
 def default_engine() -> str:
@@ -59,7 +67,12 @@ class CircuitBackend(AbstractBackend):
         engine: ``"auto"`` (``"c"`` when the C extension is built, else ``"numba"``), ``"c"`` (C99
             kernel; :class:`BackendError` with the reason when the extension is not built),
             ``"numba"`` (compiled loops) or ``"numpy"`` (the reference).
-        substeps: integration steps per circuit sample (the noise sample interval), ≥ 1.
+        substeps: integration steps per circuit sample (the noise sample interval), ≥ 1 (default
+            :data:`SUBSTEPS`).
+        waveforms: a ``.npz`` path: write the run's node voltages and inductor currents there
+            (:class:`~runtime.circuit.waveforms.Waveforms`; checked before the run), with the energy
+            the dissipating elements took when every sample is written.
+        waveform_every: write every this many circuit samples (default 1).
         **circuit: :class:`~compiler.netlist.CircuitOptions` fields (``steps_per_period``,
             ``periods_per_time_unit``, ``gauss_design``, ...).
     """
@@ -70,7 +83,8 @@ class CircuitBackend(AbstractBackend):
     def cells(cls) -> frozenset[str]:
         return circuit_cells()
 
-    def __init__(self, engine: str = "auto", substeps: int = 1, **circuit):
+    def __init__(self, engine: str = "auto", substeps: int = SUBSTEPS, waveforms=None, waveform_every: int = 1,
+                 **circuit):
         if engine == "auto":
             engine = default_engine()
         if engine not in ENGINES:
@@ -83,6 +97,7 @@ class CircuitBackend(AbstractBackend):
         self.engine = engine
         self.substeps = int(substeps)
         self.options = CircuitOptions(**circuit)
+        self.waveforms = WaveformRequest.of(waveforms, waveform_every)
 
     def simulate(self, plan: RunPlan, noise: AbstractNoiseSource) -> Trajectory:
         run = CircuitRun.of(plan, self.options)
@@ -90,5 +105,10 @@ class CircuitBackend(AbstractBackend):
         currents = draw_noise(c, noise, plan.replicas)
         v0 = np.stack([x.v0 for x in run.circuits])
         i0 = np.stack([x.i0 for x in run.circuits])
-        waves = integrator(self.engine)(c, currents, v0, i0, run.record, self.substeps)
-        return run.trajectory(plan, probe_values(c, waves.v))
+        samples = run.record if self.waveforms is None else self.waveforms.samples(c, run.record)
+        waves = integrator(self.engine)(c, currents, v0, i0, samples, self.substeps)
+        if self.waveforms is not None:
+            if self.waveforms.every == 1:
+                waves = replace(waves, dissipated=dissipated_energy(c, waves))
+            Waveforms.of(c, waves, self.name).save(self.waveforms.path)
+        return run.trajectory(plan, probe_values(c, waves.v[np.searchsorted(samples, run.record)]))
