@@ -121,3 +121,28 @@ def test_run_summary_prints_energy_and_ets99(tmp_path):
     result = sdk.run(program, "numpy", num_reads=8, steps=50, seed=3)
     text = run_summary(tmp_path / "p.sonq", program, result, None)
     assert "chip energy" in text and "ETS99" in text and "J of chip energy" in text
+
+
+def test_kpo_and_cim_power_by_hand():
+    """kpo: tanks at |x| = 1, y = 0 hold ⟨v²⟩ = V_x²/2: loss g_loss·V_x²/2 each, coupling
+    c₀·g_max·Σ_{i≠j}|J_ij|·V_x²/2 (every pair aligned or anti-aligned: |x_i x_j| = 1).  cim: pulses at
+    x = 0.5 hold n_sat/4 photons of hc/λ and lose 1 − (1 − ℓ)² of them per round trip."""
+    from device_models.cells.kpo import coupling_gain
+
+    model = spin_glass(6, 8)
+    program = sdk.compile(model, "kpo1024")
+    c, m = program.device.components, program.num_nodes
+    x = np.where(np.random.default_rng(1).random(m) < 0.5, -1.0, 1.0)
+    power = program.cell.power(program, np.concatenate([x, np.zeros(m)])[None], {"temperature": 0.0, "pump": 1.0})
+    V = c["amplitude"]
+    assert power.parts["loss"][0] == pytest.approx(m * c["loss_conductance"] * V**2 / 2)
+    expected = coupling_gain(program) * program.device.coupling.g_max * np.abs(program.couplings.toarray()).sum() * V**2 / 2
+    assert power.parts["coupling"][0] == pytest.approx(expected)
+
+    program = sdk.compile(model, "cim64")
+    c, m = program.device.components, program.num_nodes
+    state = np.concatenate([np.full(m, 0.5), np.ones(m), np.ones(m)])[None]
+    photon = 6.62607015e-34 * 299792458.0 / c["wavelength"]
+    lost = 1 - (1 - c["round_trip_loss"]) ** 2
+    assert program.cell.power(program, state, {}).total[0] == pytest.approx(
+        m * c["saturation_photons"] * 0.25 * photon * lost / c["round_trip_time"])
