@@ -26,7 +26,7 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           total_variation, tts99, tv_tolerance, wilson_interval)
 from sdk import datasets, learn
 from sdk.errors import AnalysisError, LearningError
-from sdk.interop import from_dimod, read_gset, to_dimod, write_gset
+from sdk.interop import detect_format, from_dimod, read_bqm, read_gset, read_qubo, to_dimod, write_gset
 
 __version__ = "0.1.0"
 
@@ -37,10 +37,22 @@ __all__ = [
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",
     "total_variation", "tv_tolerance", "covariance_error", "ground_state_bruteforce",
     "effective_sample_size", "integrated_autocorrelation_time", "indicator_autocorrelation_time",
-    "read_gset", "write_gset", "from_dimod", "to_dimod",
+    "read_gset", "write_gset", "read_qubo", "read_bqm", "detect_format", "from_dimod", "to_dimod",
+    "ChipSampler", "StructuredChipSampler", "chain_resolution", "ChainResolution",
     "LearningError", "AnalysisError", "SonqError", "ModelError", "NonFiniteError", "AsymmetricCouplingError", "NotPositiveDefiniteError",
     "DeviceSpecError", "UnknownDeviceError", "CompileError", "CapacityError", "TopologyError",
     "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError",
     "MemoryBudgetError", "ResultFileError",
     "ScheduleError", "stable_dt",
 ]
+
+# The Ocean samplers need dimod: imported on first use (``sdk.ChipSampler``), not with ``import sdk``.
+_OCEAN = ("ChipSampler", "StructuredChipSampler", "chain_resolution", "ChainResolution")
+
+
+def __getattr__(name: str):
+    if name in _OCEAN:
+        from sdk import ocean
+
+        return getattr(ocean, name)
+    raise AttributeError(f"module 'sdk' has no attribute {name!r}")

@@ -10,7 +10,8 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # script → image files it writes into the output directory given as its argument
 SCRIPTS = {"maxcut_demo.py": ["maxcut_energy_traces.png"], "gaussian_sampling.py": [],
-           "double_well.py": ["double_well.png"], "cells_maxcut.py": [], "learn_on_chip.py": []}
+           "double_well.py": ["double_well.png"], "cells_maxcut.py": [], "learn_on_chip.py": [],
+           "ocean_sampler.py": []}
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
