@@ -307,7 +307,7 @@ def test_python_specs_take_models_and_device_specs(tmp_path):
 def test_the_example_sweep_file_and_an_inline_device_mapping_are_read(tmp_path):
     root = Path(__file__).resolve().parents[1]
     spec = SweepSpec.from_yaml(root / "examples" / "sweep.yaml")
-    assert spec.shape == (3, 3, 1, 4) and spec.instances[0].target == -29.0
+    assert spec.shape == (3, 2, 4) and [i.target for i in spec.instances] == [-29.0, -214.0]
     assert spec.store == root / "examples" / "design.zarr"
     raw = yaml.safe_load(sweep_file(tmp_path).read_text())
     raw["device"] = CHIP
