@@ -27,6 +27,10 @@ SEED = 1
 BUDGET = 1000
 TARGET_SLACK = 0.005  # target = best energy found + 0.5% of its magnitude
 
+SCALING_SIZES = (64, 256, 1024)
+SCALING_DENSITIES = (0.05, 0.25, 1.0)
+SCALING_STEPS = 200  # a short run: the power's dependence on N and density, not a solution
+
 INSTANCES = {"SK N=1024 ±1": lambda: instances.sk(1024, 1), "G1": lambda: instances.gset("G1"),
              "G42": lambda: instances.gset("G42")}
 
@@ -63,6 +67,24 @@ def table(budget: int) -> tuple[str, list[str]]:
     return "\n".join(rows), list(used.values())
 
 
+def scaling() -> str:
+    """Mean power and energy per read of each cell on ±1 spin glasses of N cells and coupling
+    density d (Erdős–Rényi, seed 7), at its default preset over SCALING_STEPS steps."""
+    rows = ["| cell | N | density | couplings | mean power | per cell | energy per read (200 steps) |",
+            "|---|---|---|---|---|---|---|"]
+    for cell, chip in CHIPS.items():
+        for n in SCALING_SIZES:
+            for density in SCALING_DENSITIES:
+                rng = np.random.default_rng(7)
+                J = np.triu(rng.choice([-1.0, 1.0], (n, n)) * (rng.random((n, n)) < density), 1)
+                model = sdk.IsingModel(np.zeros(n), J + J.T)
+                program, result = run_cell(model, chip, SCALING_STEPS)
+                info = result.info
+                rows.append(f"| {cell} | {n} | {density:g} | {int((J != 0).sum())} | {_si(info['chip_power'], 'W')} "
+                            f"| {_si(info['chip_power'] / n, 'W')} | {_si(info['chip_energy'], 'J')} |")
+    return "\n".join(rows)
+
+
 def _si(value: float, unit: str) -> str:
     if not math.isfinite(value):
         return "∞"
@@ -79,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     text, used = table(args.budget)
+    grown = scaling()
     print(f"Produced by `python -m benchmarks.energy --budget {args.budget}` in {time.perf_counter() - start:.0f} s; "
           f"{READS} reads (seed {SEED}) per cell and instance, the c backend, each cell's default optimisation "
           f"preset.  Target: the best energy any cell found on the instance here + {TARGET_SLACK:.1%} of its "
@@ -86,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     print("\nComponent values (the shipped chips resized to the instance):\n")
     print("\n".join(f"- {line}" for line in used))
+    print(f"\nScaling with the chip ({SCALING_STEPS} steps, {READS} reads, seed {SEED}; ±1 spin glasses, "
+          "Erdős–Rényi of the given density, seed 7):\n")
+    print(grown)
     return 0
 
 
