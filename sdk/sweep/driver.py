@@ -70,7 +70,8 @@ def sweep(spec: "SweepSpec | str | os.PathLike | Mapping", store: "str | os.Path
     tag = hashlib.sha256(identity_json(identity).encode()).hexdigest()[:16]
     group = open_store(store, spec, identity)
     todo = pending(group, spec)
-    tasks = (_task(spec, with_threads(run, spec.threads), int(flat)) for flat in todo)
+    point_run = with_threads(run, spec.threads)
+    tasks = (_task(spec, point_run, int(flat)) for flat in todo)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     with tqdm(total=spec.num_points, initial=spec.num_points - len(todo), unit="point", desc="sweep",
               disable=not show) as bar:
