@@ -252,9 +252,10 @@ def test_the_sweep_file_is_validated_naming_the_key(tmp_path, change, named):
     change(raw)
     path.write_text(yaml.safe_dump(raw))
     if named == "capacity":  # a chip too small for the model: refused by the compiler, at its point
-        with pytest.raises(SweepError, match="point cells=5, ") as info:
-            sweep(path, tmp_path / "s.zarr", workers=0, progress=False)
-        assert "CapacityError" in str(info.value)
+        for workers, store in ((0, "serial.zarr"), (1, "cluster.zarr")):
+            with pytest.raises(SweepError, match="point cells=5, ") as info:
+                sweep(path, tmp_path / store, workers=workers, processes=False, progress=False)
+            assert "CapacityError" in str(info.value) and int(load(tmp_path / store).done.sum()) == 0
         return
     with pytest.raises(SweepError) as info:
         SweepSpec.from_yaml(path)
@@ -298,6 +299,18 @@ def test_python_specs_take_models_and_device_specs(tmp_path):
     assert [v.coupling.dac_bits for v in spec.variants.values()] == [2, 8]
     ds = sweep(spec, tmp_path / "p.zarr", workers=0, progress=False)
     assert ds.best_energy.shape == (2, 1, 1) and bool(ds.done.all())
+    cells = SweepSpec(device=sdk.DeviceSpec.from_dict(CHIP), instances={"g": model}, seeds=[0],
+                      grid={"cells": [8, 12], "components.capacitance": ["1 pF", "2 pF"]},
+                      run=RunSettings(backend="numpy", num_reads=4, steps=30))
+    assert cells.axes == {"cells": (8, 12), "components.capacitance": (1e-12, 2e-12)}
+    assert [(v.cells, v.components["capacitance"]) for v in cells.variants.values()] == \
+        [(8, 1e-12), (8, 2e-12), (12, 1e-12), (12, 2e-12)]
+    ds = sweep(cells, tmp_path / "c.zarr", workers=0, progress=False)
+    assert list(ds["cells"].values) == [8, 12] and bool(ds.done.all())
+    # a larger capacitance is a slower chip: K = g_max/2C halves, so the same steps take twice the chip
+    # time; only the readout (a few periods, ∝ √C, 2–3 ns against ~1 µs of run) breaks the exact 2
+    np.testing.assert_allclose(ds.chip_time.isel({"components.capacitance": 1}),
+                               2 * ds.chip_time.isel({"components.capacitance": 0}), rtol=0.01)
     with pytest.raises(SweepError, match="spin variables"):
         SweepSpec(device="gauss8", instances={"g": sdk.GaussianModel(np.eye(2))}, seeds=[0])
     with pytest.raises(SweepError, match="no store"):
