@@ -6,6 +6,8 @@ knows: the initial state (step 0), each recorded state (``record_every``) and th
 run's energy is the trapezoid rule over those points in chip time, plus the readout at the final
 state's power.  A run that records nothing therefore has two points, start and end: give
 ``record_every`` to follow a power that changes during the run (an anneal's couplings settling).
+Of many records, :data:`MAX_POINTS` evenly spread ones are used (the first and last included), so
+the estimate costs at most that many evaluations of the model whatever the recording.
 
 :func:`run_energy` gives a run's info entries: ``chip_energy`` (joules per read, the run and its
 readout, a plain number a sweep can record), ``chip_power`` (the run's mean power, watts),
@@ -24,6 +26,8 @@ import numpy as np
 from compiler.program import Program
 from device_models.errors import DeviceSpecError
 from runtime.backends.base import RunPlan, Trajectory
+
+MAX_POINTS = 129  # power-model evaluations per run at most (states evenly spread over the records)
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,10 @@ class PowerProfile:
         return np.trapezoid(watts, self.times, axis=0) + watts[-1] * self.readout_time
 
 
-def power_profile(program: Program, plan: RunPlan, traj: Trajectory) -> PowerProfile:
-    """Evaluate the cell's power model at step 0 (``plan.init``), at each record of ``traj`` and at
-    its final state; the schedules at a state after step k are those of step k − 1 (step 0's at the
+def power_profile(program: Program, plan: RunPlan, traj: Trajectory,
+                  max_points: int | None = MAX_POINTS) -> PowerProfile:
+    """Evaluate the cell's power model at step 0 (``plan.init``), at the records of ``traj`` (at most
+    ``max_points`` points in all, evenly spread; None: every record) and at its final state; the schedules at a state after step k are those of step k − 1 (step 0's at the
     start).
 
     Raises:
@@ -67,6 +72,9 @@ def power_profile(program: Program, plan: RunPlan, traj: Trajectory) -> PowerPro
     cell = program.cell
     steps = [0] + [int(s) for s in traj.steps if 0 < s < plan.steps] + [plan.steps]
     states = [plan.init] + [x for s, x in zip(traj.steps, traj.states) if 0 < s < plan.steps] + [traj.final]
+    points = len(steps) if max_points is None else max(2, min(len(steps), max_points))
+    keep = np.unique(np.linspace(0, len(steps) - 1, points).round().astype(int))
+    steps, states = [steps[k] for k in keep], [states[k] for k in keep]
     parts: dict[str, list] = {}
     supplied: dict[str, list] = {}
     for k, state in zip(steps, states):

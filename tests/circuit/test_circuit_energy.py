@@ -48,7 +48,7 @@ def energies(program, plan: RunPlan, options: CircuitOptions, seed: int, spice: 
     every = np.arange(c.steps + 1)
     waves = integrator(default_engine())(c, noise, c.v0[None], c.i0[None], every, 1)
     traj = run.trajectory(plan, probe_values(c, waves.v[np.searchsorted(every, run.record)]))
-    profile = power_profile(program, plan, traj)
+    profile = power_profile(program, plan, traj, max_points=None)
     model = float(np.trapezoid(profile.total, profile.times, axis=0)[0])
     measured = np.nan
     if spice:
