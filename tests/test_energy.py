@@ -162,8 +162,9 @@ def test_many_records_cost_at_most_max_points_evaluations():
     importlib.import_module("runtime.kernels")
     program = sdk.compile(sdk.GaussianModel(np.eye(4) * 2, b=np.ones(4)), "gauss8", quantize=False)
     steps = 2000
-    plan = RunPlan(program, steps, 0.05, "heun", {"temperature": np.full(steps, program.physics.thermal_temperature)},
-                   1, np.zeros((2, 4)))
+    plan = RunPlan(program=program, steps=steps, dt=0.05, integrator="heun",
+                   schedules={"temperature": np.full(steps, program.physics.thermal_temperature)}, record_every=1,
+                   init=np.zeros((2, 4)))
     traj = NumpyBackend().simulate(plan, SeededNoise(1))
     few, every = power_profile(program, plan, traj), power_profile(program, plan, traj, max_points=None)
     assert len(few.times) == MAX_POINTS and len(every.times) == steps + 1

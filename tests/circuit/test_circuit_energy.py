@@ -64,7 +64,8 @@ def oim_plan(program, steps: int, dt: float, seed: int) -> RunPlan:
     preset = program.cell.presets(program)["optimize"]
     schedules = {name: s.sample(steps) for name, s in preset.schedules.items()}
     init = program.cell.initial_state(np.random.default_rng(seed), 1, program.num_nodes)
-    return RunPlan(program, steps, dt, "euler", schedules, 5, init)
+    return RunPlan(program=program, steps=steps, dt=dt, integrator="euler", schedules=schedules, record_every=5,
+                   init=init)
 
 
 def spin_glass(n: int, seed: int) -> sdk.IsingModel:
@@ -113,8 +114,9 @@ def test_gauss_power_model_matches_ngspice_and_emulator(design):
     dominates (kT_eff = 1.8e6 K): its mean is n·g_max·V₀²·T."""
     program = sdk.compile(sdk.GaussianModel(A4, b=[0.5, 0.0, -0.3, 0.2]), GAUSS8L, quantize=False)
     steps = 2000
-    plan = RunPlan(program, steps, 0.05, "heun", {"temperature": np.full(steps, program.physics.thermal_temperature)},
-                   1, np.zeros((1, 4)))
+    plan = RunPlan(program=program, steps=steps, dt=0.05, integrator="heun",
+                   schedules={"temperature": np.full(steps, program.physics.thermal_temperature)}, record_every=1,
+                   init=np.zeros((1, 4)))
     model, emulator, spice = energies(program, plan, CircuitOptions(gauss_design=design), 3, spice=True)
     assert abs(model / emulator - 1) < 1e-9
     assert abs(model / spice - 1) < 0.02, (model, spice)
