@@ -124,8 +124,9 @@ def test_run_summary_prints_energy_and_ets99(tmp_path):
 
 
 def test_kpo_and_cim_power_by_hand():
-    """kpo: tanks at |x| = 1, y = 0 hold ⟨v²⟩ = V_x²/2: loss g_loss·V_x²/2 each, coupling
-    c₀·g_max·Σ_{i≠j}|J_ij|·V_x²/2 (every pair aligned or anti-aligned: |x_i x_j| = 1).  cim: pulses at
+    """kpo: tanks at |x| = 1, y = 0 hold ⟨v²⟩ = V_x²/2: loss g_loss·V_x²/2 each, coupling (apparent
+    power, r_i = r_j = 1) c₀·g_max·Σ_{i≠j}|J_ij|·V_x²/2; at (x, y) = (0.6, 0.8) and (1, 0) half and half
+    the amplitudes are again 1 and the coupling unchanged, whatever the quadratures' angles.  cim: pulses at
     x = 0.5 hold n_sat/4 photons of hc/λ and lose 1 − (1 − ℓ)² of them per round trip."""
     from device_models.cells.kpo import coupling_gain
 
@@ -138,6 +139,8 @@ def test_kpo_and_cim_power_by_hand():
     assert power.parts["loss"][0] == pytest.approx(m * c["loss_conductance"] * V**2 / 2)
     expected = coupling_gain(program) * program.device.coupling.g_max * np.abs(program.couplings.toarray()).sum() * V**2 / 2
     assert power.parts["coupling"][0] == pytest.approx(expected)
+    rotated = np.concatenate([np.where(np.arange(m) % 2, 0.6, 1.0), np.where(np.arange(m) % 2, 0.8, 0.0)])[None]
+    assert program.cell.power(program, rotated, {}).parts["coupling"][0] == pytest.approx(expected)
 
     program = sdk.compile(model, "cim64")
     c, m = program.device.components, program.num_nodes

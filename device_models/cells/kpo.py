@@ -36,9 +36,10 @@ two-sided PSD ``S₂ = 2kT·g_node`` diffuses each quadrature, in units of V_x, 
 quadrature's kicks and the tank loss are left out, as the SB idealisation leaves them out.)
 
 Power (``docs/energy.md#kpo``): a tank at quadratures (x, y) has ``⟨v²⟩ = V_x²(x² + y²)/2``; its
-loss conductance dissipates ``g_loss·⟨v²⟩`` and each coupling transconductor ``c₀·g_max|J_ij|``
-delivers ``c₀·g_max|J_ij|·V_x²·|x_i x_j + y_i y_j|/2`` into tank i (its draw's lower bound), all of it
-replaced by the pump.
+loss conductance dissipates ``g_loss·⟨v²⟩`` and each coupling transconductor ``c₀·g_max|J_ij|``,
+driving ``c₀·g_max|J_ij|·v_j`` into tank i, is charged its apparent power ``V_rms,i·I_rms``,
+``c₀·g_max|J_ij|·V_x²·r_i r_j/2`` (``r = √(x² + y²)``): what its supply must provide whatever the
+phase between the tanks (the power it actually delivers, ``…·(x_i x_j + y_i y_j)/2``, is at most this).
 
 Readout: a homodyne measurement of x over ``READOUT_PERIODS`` periods of ω₀; ``s_i = sign x_i``
 (x = 0 reads +1, as the peer does); ``|x_i| < POOR_AMPLITUDE`` is flagged as poorly read.
@@ -151,13 +152,12 @@ class KpoCell(AbstractSpinCell):
 
     def power(self, program, states, schedules):
         """Watts by part for quadratures ``states`` (replicas, 2m): ``loss`` (the tanks' loss
-        conductance) and ``coupling`` (the transconductors' delivered power, in magnitude)."""
+        conductance) and ``coupling`` (the transconductors' apparent power, ``V_rms·I_rms``)."""
         c = program.device.components
         m = program.num_nodes
         x, y = np.asarray(states[:, :m], dtype=np.float64), np.asarray(states[:, m:], dtype=np.float64)
-        J = abs(sp.csr_matrix(program.couplings)).tocoo()
+        r = np.sqrt(x**2 + y**2)                      # amplitude in units of V_x
+        J = abs(sp.csr_matrix(program.couplings))
         gain = coupling_gain(program) * program.device.coupling.g_max * c["amplitude"] ** 2 / 2
-        # one replica at a time: (nnz,) products, not (replicas, nnz)
-        coupling = np.array([np.abs(a[J.row] * a[J.col] + b[J.row] * b[J.col]) @ J.data for a, b in zip(x, y)])
-        return CellPower({"loss": c.get("loss_conductance", 0.0) * c["amplitude"] ** 2 / 2 * (x**2 + y**2).sum(axis=1),
-                          "coupling": gain * coupling.reshape(len(x))})
+        return CellPower({"loss": c.get("loss_conductance", 0.0) * c["amplitude"] ** 2 / 2 * (r**2).sum(axis=1),
+                          "coupling": gain * np.einsum("ri,ri->r", r, (J @ r.T).T)})
