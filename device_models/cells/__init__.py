@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from device_models.cells.base import (K_BOLTZMANN, MODES, AbstractCell, AbstractSpinCell, CellPhysics, Component,
+from device_models.cells.base import (K_BOLTZMANN, MODES, AbstractCell, AbstractSpinCell, CellPhysics, CellPower, Component,
                                       Preset, Programmed, coupling_scale, flip_costs, spectral_norm)
 from device_models.cells.gauss import GaussCell
 from device_models.cells.kpo import KpoCell
@@ -40,6 +40,6 @@ def cell_for(name) -> AbstractCell:
 for _cell in (OimCell(), PbitCell(), GaussCell(), KpoCell(), CimCell()):
     register_cell(_cell)
 
-__all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "Component", "Preset", "Programmed", "MODES",
+__all__ = ["AbstractCell", "AbstractSpinCell", "CellPhysics", "CellPower", "Component", "Preset", "Programmed", "MODES",
            "K_BOLTZMANN", "CELLS", "cell_for", "register_cell", "OimCell", "PbitCell", "GaussCell", "read_spins",
            "pbit_anneal", "anneal_range", "coupling_scale", "flip_costs", "spectral_norm"]
