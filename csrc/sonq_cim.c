@@ -254,12 +254,12 @@ static void CIM_F(products)(const CIM_F(work) *w, int64_t r0, int64_t r1, int64_
  * the replica's a, β, H_opt, t_c and register. */
 static void CIM_F(update)(const CIM_F(work) *w, int64_t k, int64_t r) {
     const cim_call *c = w->c;
-    const int64_t m = c->m, steps = c->steps, R = c->R;
+    const int64_t m = c->m, steps = c->steps, R = c->R, kk = k - c->k0; /* kk: the block's row of P */
     const double *P = c->params;
     double *a = c->aux, *beta = c->aux + R, *h_opt = c->aux + 2 * R, *t_c = c->aux + 3 * R;
-    const real dt = (real)c->dt, pump = (real)P[P_PUMP * steps + k];
-    const real eps = (real)(c->rule == RULE_AHC ? P[P_AHC_EPS * steps + k] : P[P_CAC_EPS * steps + k]);
-    const real amp = (real)sqrt(2.0 * c->temperature[k] * c->dt);
+    const real dt = (real)c->dt, pump = (real)P[P_PUMP * steps + kk];
+    const real eps = (real)(c->rule == RULE_AHC ? P[P_AHC_EPS * steps + kk] : P[P_CAC_EPS * steps + kk]);
+    const real amp = (real)sqrt(2.0 * c->temperature[kk] * c->dt);
     real *restrict x = w->x + r * 3 * m, *restrict e = x + m, *restrict best = x + 2 * m;
     const real *restrict sr = w->s + r * m, *restrict jsr = w->js + r * m, *restrict jxr = w->jx + r * m;
     const double *xi;
@@ -273,8 +273,8 @@ static void CIM_F(update)(const CIM_F(work) *w, int64_t k, int64_t r) {
     for (int64_t i = 0; i < m; i++) sjs += (double)sr[i] * (double)jsr[i];
     real ar, br;
     if (c->rule == RULE_AHC) {
-        ar = (real)(P[P_AHC_TARGET * steps + k] - (double)eps * sjs / m);
-        br = (real)P[P_AHC_BETA * steps + k];
+        ar = (real)(P[P_AHC_TARGET * steps + kk] - (double)eps * sjs / m);
+        br = (real)P[P_AHC_BETA * steps + kk];
     } else {
         ar = (real)a[r];
         br = (real)beta[r];
@@ -292,9 +292,9 @@ static void CIM_F(update)(const CIM_F(work) *w, int64_t k, int64_t r) {
     }
     const double H = 0.5 * sjs;
     if (c->rule == RULE_CAC) {
-        beta[r] = beta[r] + P[P_CAC_GAMMA * steps + k] * c->dt;
-        a[r] = P[P_CAC_ALPHA * steps + k] + P[P_CAC_RHO * steps + k] * tanh(P[P_CAC_DELTA * steps + k] * (H - h_opt[r]));
-        if (t_c[r] < (double)k - P[P_CAC_TAU * steps + k] / c->dt) {
+        beta[r] = beta[r] + P[P_CAC_GAMMA * steps + kk] * c->dt;
+        a[r] = P[P_CAC_ALPHA * steps + kk] + P[P_CAC_RHO * steps + kk] * tanh(P[P_CAC_DELTA * steps + kk] * (H - h_opt[r]));
+        if (t_c[r] < (double)k - P[P_CAC_TAU * steps + kk] / c->dt) {
             beta[r] = 0.0;
             t_c[r] = (double)k;
         }

@@ -89,6 +89,7 @@ typedef struct {
     const double *data, *dense, *h, *poly, *temperature, *shil;
     double dt;
     const uint8_t *clamp; /* (m,) 1 for a held node (no drift, no kick), or NULL */
+    const double *tscale; /* (R,) the replicas' temperature multipliers, or NULL (all 1) */
 } sde_model;
 
 typedef struct {
@@ -101,6 +102,7 @@ typedef struct {
     const int64_t *seg; /* nseg + 1 boundaries of the runs of `order` a team updates in parallel */
     int64_t nseg;
     const uint8_t *clamp; /* (m,) 1 for a held node (never updated), or NULL */
+    const double *tscale; /* (R,) the replicas' temperature multipliers, or NULL (all 1) */
 } pbit_model;
 
 static int team(int threads, int64_t work) {
@@ -230,6 +232,34 @@ SONQ_INLINE void tile_cis(const double *x, double *cs, int64_t i0, int64_t i1, c
         }
 }
 
+/* tile_kicks with lane r's amplitude amp[r] (replica exchange). */
+static void tile_kicks_scaled(const sde_model *a, int64_t k, int64_t r0, int64_t i0, int64_t i1, const int64_t lanes,
+                              double *xi, const double *amp) {
+    if (a->draws) {
+        const double *d = a->draws + ((k - a->k0) * a->R + r0) * a->m;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t r = 0; r < lanes; r++) xi[(i - i0) * lanes + r] = amp[r] * d[r * a->m + i];
+        return;
+    }
+    const uint64_t total = (uint64_t)(i1 - i0 + 1) / 2 * lanes;
+    for (uint64_t q = 0; q < total; q += SONQ_BATCH) {
+        uint32_t c0[SONQ_BATCH], c2[SONQ_BATCH];
+        double n0[SONQ_BATCH], n1[SONQ_BATCH];
+        uint64_t pair[SONQ_BATCH], lane[SONQ_BATCH];
+        for (uint64_t j = 0; j < SONQ_BATCH; j++) {
+            pair[j] = lanes >= SONQ_BATCH ? q / lanes : q / lanes + j / lanes;
+            lane[j] = lanes >= SONQ_BATCH ? q % lanes + j : j % lanes;
+            c0[j] = (uint32_t)(i0 / 2 + pair[j]);
+            c2[j] = (uint32_t)(r0 + lane[j]);
+        }
+        sonq_normals(a->key, c0, (uint32_t)k, c2, n0, n1);
+        for (uint64_t j = 0; j < SONQ_BATCH; j++) {
+            xi[2 * pair[j] * lanes + lane[j]] = amp[lane[j]] * n0[j];
+            xi[(2 * pair[j] + 1) * lanes + lane[j]] = amp[lane[j]] * n1[j];
+        }
+    }
+}
+
 /* Kicks √(2T dt)·ξ of step k for nodes i0..i1−1 (i0 even, so node pairs never straddle tiles),
  * xi[(i − i0)·lanes + r]; xi has room for SONQ_TILE_MAX + 2·SONQ_BATCH.  The generator's batches
  * run over t = pair·lanes + lane from the tile's first pair; a draw depends only on its counter,
@@ -237,7 +267,14 @@ SONQ_INLINE void tile_cis(const double *x, double *cs, int64_t i0, int64_t i1, c
  * most 2·SONQ_BATCH elements past the tile) lands in xi's spare room and is never read. */
 SONQ_INLINE void tile_kicks(const sde_model *a, int64_t k, int64_t r0, int64_t i0, int64_t i1, const int64_t lanes,
                             double *xi) {
-    const double amp = sqrt(2.0 * a->temperature[k] * a->dt);
+    const double amp = sqrt(2.0 * a->temperature[k - a->k0] * a->dt);
+    if (a->tscale) { /* replica exchange: each lane's own temperature (a separate loop keeps the
+                      * common path's code as it was) */
+        double lane_amp[SONQ_LANES];
+        for (int64_t r = 0; r < lanes; r++) lane_amp[r] = sqrt(2.0 * (a->temperature[k - a->k0] * a->tscale[r0 + r]) * a->dt);
+        tile_kicks_scaled(a, k, r0, i0, i1, lanes, xi, lane_amp);
+        return;
+    }
     if (a->draws) {
         const double *d = a->draws + ((k - a->k0) * a->R + r0) * a->m;
         for (int64_t i = i0; i < i1; i++)
@@ -283,7 +320,7 @@ typedef struct {
 SONQ_INLINE void tile_pass(const sde_model *a, const int oim, const sde_pass *p, int64_t k, int64_t r0, int64_t i0,
                            int64_t i1, const double *sums, const int64_t lanes) {
     const int64_t ns = 1 + oim, nt = i1 - i0;
-    const double dt = a->dt, shil = a->shil[k], c = p->c;
+    const double dt = a->dt, shil = a->shil[k - a->k0], c = p->c;
     double xi[SONQ_TILE_MAX + 2 * SONQ_BATCH], acc[2 * SONQ_TILE];
     if (p->kick) tile_kicks(a, k, r0, i0, i1, lanes, xi);
     if (sums)
@@ -298,7 +335,13 @@ SONQ_INLINE void tile_pass(const sde_model *a, const int oim, const sde_pass *p,
     const double *restrict vcs = oim ? p->vcs + 2 * i0 * lanes : NULL;
     double *restrict out = p->out + i0 * lanes, *restrict half = p->half ? p->half + i0 * lanes : NULL;
     for (int64_t i = 0; i < nt; i++) {
-        const int held = a->clamp && a->clamp[i0 + i];
+        if (a->clamp && a->clamp[i0 + i]) { /* held: no drift, no kick */
+            for (int64_t r = 0; r < lanes; r++) {
+                out[i * lanes + r] = base[i * lanes + r];
+                if (half) half[i * lanes + r] = base[i * lanes + r];
+            }
+            continue;
+        }
         for (int64_t r = 0; r < lanes; r++) {
             const int64_t q = i * lanes + r;
             double f;
@@ -312,8 +355,8 @@ SONQ_INLINE void tile_pass(const sde_model *a, const int oim, const sde_pass *p,
                       4.0 * poly[2] * vi * vi * vi);
             }
             const double e = p->kick ? xi[q] : 0.0;
-            out[q] = held ? base[q] : base[q] + c * f * dt + e;
-            if (half) half[q] = held ? base[q] : base[q] + 0.5 * f * dt + e;
+            out[q] = base[q] + c * f * dt + e;
+            if (half) half[q] = base[q] + 0.5 * f * dt + e;
         }
     }
     if (oim) tile_cis(p->out, p->outcs, i0, i1, lanes);
@@ -413,7 +456,7 @@ SONQ_INLINE void pbit_team(const pbit_model *a, int64_t k1, double *state, int64
     for (int64_t r = 0; r < lanes; r++)
         for (int64_t i = 0; i < m; i++) x[i * lanes + r] = state[(r0 + r) * m + i];
     for (int64_t k = a->k0; k < k1; k++) {
-        const double T = a->temperature[k];
+        const double T = a->temperature[k - a->k0];
         if (!a->draws) {
 #pragma omp for schedule(static)
             for (int64_t r = 0; r < lanes; r++) sonq_uniforms(a->key, (uint32_t)(r0 + r), (uint32_t)k, m, u + r * (m + 1));
@@ -428,7 +471,8 @@ SONQ_INLINE void pbit_team(const pbit_model *a, int64_t k1, double *state, int64
                 for (int64_t r = 0; r < lanes; r++) {
                     const double ui = a->draws ? a->draws[((k - a->k0) * a->R + r0 + r) * m + i] : u[r * (m + 1) + i];
                     const double I = -(a->h[i] + acc[r]);
-                    const double act = T > 0 ? tanh(I / T) : (double)((I > 0) - (I < 0));
+                    const double Tr = a->tscale ? T * a->tscale[r0 + r] : T;
+                    const double act = Tr > 0 ? tanh(I / Tr) : (double)((I > 0) - (I < 0));
                     x[i * lanes + r] = act > ui ? 1.0 : -1.0;
                 }
             }
@@ -551,9 +595,9 @@ static int check_run(char *err, int64_t R, int64_t m, int64_t k0, int64_t k1, co
     if (draws && draws_len != nd)
         return fail(err, "draws has %lld entries, expected (k1 − k0)·R·m = %lld", (long long)draws_len, (long long)nd);
     if (!temperature) return fail(err, "temperature is NULL");
-    if (temperature_len < k1)
-        return fail(err, "temperature has %lld steps, the block ends at step %lld", (long long)temperature_len,
-                    (long long)k1);
+    if (temperature_len < k1 - k0)
+        return fail(err, "temperature has %lld steps, the block [%lld, %lld) needs %lld", (long long)temperature_len,
+                    (long long)k0, (long long)k1, (long long)(k1 - k0));
     return SONQ_OK;
 }
 
@@ -588,7 +632,8 @@ int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, d
              const int32_t *indices, int64_t indices_len, const double *data, int64_t data_len, const double *dense,
              int64_t dense_len, const double *h, int64_t h_len, const double *poly, int64_t poly_len,
              const double *temperature, int64_t temperature_len, const double *shil, int64_t shil_len, double dt,
-             const uint8_t *clamp, int64_t clamp_len, int threads, char *err) {
+             const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len, int threads,
+             char *err) {
     int rc;
     if (cell != CELL_OIM && cell != CELL_LANGEVIN) return fail(err, "unknown cell code %d", cell);
     if (heun != 0 && heun != 1) return fail(err, "heun must be 0 or 1, got %d", heun);
@@ -596,14 +641,16 @@ int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, d
         (rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len)) ||
         (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "poly", poly, poly_len, product(3, m))))
         return rc;
-    if (!shil || shil_len < k1)
-        return fail(err, "shil has %lld steps, the block ends at step %lld", (long long)shil_len, (long long)k1);
+    if (!shil || shil_len < k1 - k0)
+        return fail(err, "shil has %lld steps, the block [%lld, %lld) needs %lld", (long long)shil_len, (long long)k0,
+                    (long long)k1, (long long)(k1 - k0));
     if (dense && (rc = check_len(err, "dense", dense, dense_len, sonq_dense_size(m, indptr[m])))) return rc;
     if (dense && !dense_len) return fail(err, "dense couplings given for a matrix too sparse to pack");
     if (clamp && (rc = check_len(err, "clamp", clamp, clamp_len, m))) return rc;
+    if (tscale && (rc = check_len(err, "tscale", tscale, tscale_len, R))) return rc;
     if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
     const sde_model a = {cell, heun, R, m, k0, draws, key, indptr, indices, data, dense, h, poly, temperature,
-                         shil, dt, clamp};
+                         shil, dt, clamp, tscale};
     int64_t *starts = malloc((R + 1) * sizeof(int64_t));
     int *widths = malloc((R + 1) * sizeof(int));
     if (!starts || !widths) {
@@ -666,12 +713,14 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
               int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
               int64_t indices_len, const double *data, int64_t data_len, const double *h, int64_t h_len,
               const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len,
-              const uint8_t *clamp, int64_t clamp_len, int threads, char *err) {
+              const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len, int threads,
+              char *err) {
     int rc;
     if ((rc = check_run(err, R, m, k0, k1, state, state_len, draws, draws_len, temperature, temperature_len)) ||
         (rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len)) ||
         (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "order", order, order_len, m)) ||
-        (clamp && (rc = check_len(err, "clamp", clamp, clamp_len, m))))
+        (clamp && (rc = check_len(err, "clamp", clamp, clamp_len, m))) ||
+        (tscale && (rc = check_len(err, "tscale", tscale, tscale_len, R))))
         return rc;
     if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
     int64_t *starts = malloc((R + 1) * sizeof(int64_t)), *seg = malloc((m + 1) * sizeof(int64_t)),
@@ -688,7 +737,7 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
     }
     if (status == SONQ_OK) {
         const int64_t whole[2] = {0, m}; /* the order as one run, on one thread */
-        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1, clamp};
+        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1, clamp, tscale};
         const int64_t per_sweep = indptr[m] + m; /* couplings and nodes of one lane's sweep */
         const int nt = team(threads, per_sweep * R);
         /* Lane blocks: the widest whose count gives every thread one (32 reads on two threads: two

@@ -2,9 +2,11 @@
  *
  * Shapes (C order, float64): state (R, m); draws (k1−k0, R, m), or NULL to draw from the
  * counter-based generator under `key`; couplings CSR (indptr m+1, indices nnz, data nnz), device
- * units; temperature and shil (at least k1 steps), indexed by absolute step k.  cell: 0 = oim
+ * units; temperature and shil: the block's values (at least k1−k0), step k's at k − k0 (the
+ * generator's counters keep the absolute step k).  cell: 0 = oim
  * phase model, 1 = overdamped Langevin (gauss).  clamp (m,): 1 for a node held at its state (a
  * p-bit sweep skips it, an SDE step gives it no drift and no kick), or NULL (clamp_len 0).
+ * tscale (R,): each replica's multiplier of the temperature (replica exchange), or NULL (tscale_len 0).
  * threads ≤ 0: OpenMP's default team size.
  *
  * Every array comes with its length (entries), and the kernels check lengths, CSR structure
@@ -37,7 +39,8 @@ int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, d
              const int32_t *indices, int64_t indices_len, const double *data, int64_t data_len, const double *dense,
              int64_t dense_len, const double *h, int64_t h_len, const double *poly, int64_t poly_len,
              const double *temperature, int64_t temperature_len, const double *shil, int64_t shil_len, double dt,
-             const uint8_t *clamp, int64_t clamp_len, int threads, char *err);
+             const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len, int threads,
+             char *err);
 
 /* p-bit Gibbs sweeps k0..k1−1; order (m,) lists nodes by colour class, ascending within a class
  * (a permutation of the nodes). */
@@ -45,7 +48,8 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
               int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
               int64_t indices_len, const double *data, int64_t data_len, const double *h, int64_t h_len,
               const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len,
-              const uint8_t *clamp, int64_t clamp_len, int threads, char *err);
+              const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len, int threads,
+              char *err);
 
 /* n standard normals of the generator, out[i] = the kick draw of node i, replica `replica`, step
  * `step` under `key` (what sonq_sde's kicks use, before their √(2T dt) factor): for tests of the

@@ -228,8 +228,8 @@ KPO_INLINE void S(csr_row)(const kpo_model *a, int64_t i, const REAL *F, const i
 KPO_INLINE void S(open)(const kpo_model *a, int64_t k, int64_t r0, int64_t nreal, const int NV, int64_t i0,
                         int64_t i1, REAL *x, REAL *y, REAL *F, double *noise) {
     const int64_t W = NV * VW;
-    const REAL c1 = (REAL)a->detune[k], amp = (REAL)a->amp[k], drift = (REAL)a->drift;
-    const int kick = a->amp[k] != 0.0;
+    const REAL c1 = (REAL)a->detune[k - a->k0], amp = (REAL)a->amp[k - a->k0], drift = (REAL)a->drift;
+    const int kick = a->amp[k - a->k0] != 0.0;
     if (kick && !a->draws) kpo_normals(a->key, k, r0, W, i0, i1, noise);
     for (int64_t i = i0; i < i1; i++) {
         const int held = a->clamp && a->clamp[i];
@@ -307,7 +307,7 @@ KPO_INLINE void S(block_nv)(const kpo_model *a, double *state, int64_t r0, int64
     const int64_t i1 = (tid + 1) * chunk * RB < m ? (tid + 1) * chunk * RB : m;
     double noise[(KPO_RB_MAX + 3) * KPO_MAXV * 16 + 2 * SONQ_BATCH]; /* (rows + 3)·W + 2 batches, W ≤ 64 */
     double *big = NULL; /* the opening pass's noise for all of this thread's nodes */
-    if (a->amp[a->k0] != 0.0 && !a->draws) big = kpo_alloc(((i1 - i0 + 3) * W + 2 * SONQ_BATCH) * (int64_t)sizeof(double));
+    if (a->amp[0] != 0.0 && !a->draws) big = kpo_alloc(((i1 - i0 + 3) * W + 2 * SONQ_BATCH) * (int64_t)sizeof(double));
     for (int64_t i = i0; i < i1; i++)
         for (int64_t l = 0; l < W; l++) {
             x[i * W + l] = l < nreal ? (REAL)state[(r0 + l) * 2 * m + i] : (REAL)0;

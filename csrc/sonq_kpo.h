@@ -2,8 +2,8 @@
  *
  * Shapes (C order): state (R, 2m) float64, x of node i at column i and y at column m + i; draws
  * (k1−k0, R, m) float64 normals, or NULL to draw from the counter-based generator under `key`;
- * couplings CSR (indptr m+1, indices nnz, data nnz), device units; h (m,); detune (steps,) =
- * (a_k − a₀)·dt and amp (steps,) = √(2T_k dt), indexed by absolute step k; drift = a₀·dt, gain =
+ * couplings CSR (indptr m+1, indices nnz, data nnz), device units; h (m,); detune (k1−k0,) =
+ * (a_k − a₀)·dt and amp (k1−k0,) = √(2T_k dt), the block's, step k's at k − k0; drift = a₀·dt, gain =
  * −c₀·dt.  rule: 0 ballistic, 1 discrete, 2 adiabatic.  single: work in float32 (the packed dense
  * couplings then hold floats).  clamp: (m,) 1 for a held node (x kept, y set to 0), or NULL.
  * threads ≤ 0: OpenMP's default team size. */

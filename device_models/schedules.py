@@ -84,15 +84,33 @@ class Schedule:
 
     def sample(self, steps: int) -> np.ndarray:
         """The value used at each of ``steps`` steps, shape (steps,)."""
-        u = np.arange(steps) / max(steps, 1)
+        return self.window(steps, 0, steps)
+
+    def window(self, steps: int, k0: int, k1: int) -> np.ndarray:
+        """The values of steps k0..k1−1 of a ``steps``-step run, shape (k1−k0,): equal, bit for bit,
+        to ``sample(steps)[k0:k1]`` without the other steps' values (a run of 10¹² steps costs
+        one block's memory)."""
+        u = np.arange(k0, k1) / max(steps, 1)
         if self.kind == "constant":
-            return np.full(steps, self.start)
+            return np.full(k1 - k0, self.start)
         if self.kind == "array":
             return np.interp(u, self.knots, self.values)
         f = np.minimum(u / self.until, 1.0)
         if self.kind == "linear":
             return self.start + (self.stop - self.start) * f
         return self.start * (self.stop / self.start) ** f
+
+    def bounds(self, steps: int) -> tuple[float, float]:
+        """(min, max) of ``sample(steps)`` (steps ≥ 1) from a few steps: ramps are monotonic, so
+        their extremes lie at the first and last steps; a piecewise-linear schedule is linear in k
+        between the steps on either side of each knot, so its extremes lie at those or at the ends."""
+        candidates = [0, steps - 1]
+        if self.kind == "array":
+            at = np.asarray(self.knots) * steps
+            candidates += np.floor(at).astype(np.int64).tolist() + np.ceil(at).astype(np.int64).tolist()
+        ks = np.unique(np.clip(candidates, 0, steps - 1))
+        values = np.concatenate([self.window(steps, int(k), int(k) + 1) for k in ks])
+        return float(values.min()), float(values.max())
 
 
 def as_schedule(value, name: str) -> Schedule:

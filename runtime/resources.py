@@ -43,12 +43,15 @@ def memory_budget(max_memory: int | None = None) -> int:
 
 
 def run_bytes(*, steps: int, replicas: int, state_width: int, variables: int, schedules: int,
-              record_every: int, pooled: bool) -> dict[str, int]:
-    """Bytes a run holds, by part: per-step schedule arrays, the state, the recorded states
-    (raw, decoded and energies; once more when pooled into samples) and one noise block."""
+              record_every: int, pooled: bool, block_steps: int | None = None) -> dict[str, int]:
+    """Bytes a run holds, by part: one block's schedule values (the kernels get each block's,
+    evaluated when it runs: ``block_steps`` steps at most, default the whole run), the state, the
+    recorded states (raw, decoded and energies; once more when pooled into samples) and one noise
+    block."""
     records = steps // record_every if record_every else 0
     per_record = replicas * (8 * state_width + 8 * variables + 8)
-    return {"schedules": 8 * steps * schedules, "state": 8 * replicas * state_width,
+    window = steps if block_steps is None else min(steps, block_steps)
+    return {"schedules": 8 * window * schedules, "state": 8 * replicas * state_width,
             "trajectory": records * per_record * (2 if pooled else 1),
             "noise": min(NOISE_BLOCK_BYTES, 8 * steps * replicas * state_width)}
 

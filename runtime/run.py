@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import sys
 import time
 from typing import Mapping
 
@@ -19,13 +20,16 @@ from compiler.program import Program
 from device_models.cells import MODES, Preset
 from device_models.schedules import Schedule, ScheduleError, as_schedule
 from runtime.backends import RunPlan, get_backend
+from runtime.backends.base import PlanSchedules, driver_block_steps
 from runtime.errors import DivergenceError, RunError
 from runtime.energy import run_energy
 from runtime.noise import AbstractNoiseSource, SeededNoise
 from runtime.resources import check_budget, memory_budget, run_bytes
 from runtime.results import SampleSet, TrajectoryRecord
+from runtime.tempering import ReplicaExchange, Swapper
 
 RUNAWAY = 1e12  # |node state| beyond this is an integrator running away, not physics
+MAX_STEPS = 1 << 53  # steps whose index k (and k/steps) float64 holds exactly
 
 
 def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: int | None = None,
@@ -33,7 +37,8 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         schedules: Mapping | None = None, protocol: str | None = None, integrator: str | None = None,
         seed: int | None = None, record_every: int = 0, burn_in: int | None = None,
         init: np.ndarray | None = None, noise: AbstractNoiseSource | None = None,
-        backend_options: dict | None = None, max_memory: int | None = None, clamp=None) -> SampleSet:
+        backend_options: dict | None = None, max_memory: int | None = None, clamp=None,
+        progress: bool | None = None, replica_exchange: ReplicaExchange | None = None) -> SampleSet:
     """Simulate a compiled program.
 
     Args:
@@ -69,6 +74,15 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
             values in the model's vartype with NaN marking the free variables (the same ones in
             every row).  Their nodes start from the cell's encoding of the values and no kernel
             updates them; the samples carry them at their values.
+        progress: a tqdm bar over the steps on stderr, advanced between kernel calls: None (the
+            default) shows it when stderr is a terminal and tqdm is installed, True always (tqdm
+            required), False never.
+        replica_exchange: a :class:`~runtime.tempering.ReplicaExchange` (``pbit`` and ``gauss``
+            on numpy, numba and c; docs/tempering.md): num_reads ladders of K chains at its
+            temperatures (replica j·K + t starts at temperature t; ``init`` and array clamps then
+            have num_reads·K rows), swapped every ``swap_every`` steps.  Instead of
+            ``temperature``; ``info["sample_temperature"]`` gives each sample's temperature index
+            and ``info["replica_exchange"]`` the swap acceptance rates.
 
     Raises:
         RunError: invalid settings, a run over its memory budget, or a diverging simulation.
@@ -92,22 +106,35 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     if steps is not None and run_time is not None:
         raise RunError("give steps or run_time, not both")
     impl = get_backend(backend, program.cell, **(backend_options or {}))
-    init_seed, noise_seed = np.random.SeedSequence(seed).spawn(2)
+    init_seed, noise_seed, swap_seed = np.random.SeedSequence(seed).spawn(3)
     presets = program.cell.presets(program)
+    replicas = num_reads
+    if replica_exchange is not None:
+        temperature, replicas = _tempering(program, impl, replica_exchange, temperature, num_reads)
     mode = _mode(program, presets, protocol, temperature)
-    plan = _plan(program, presets[mode], num_reads, steps, run_time, dt, temperature,
+    plan = _plan(program, presets[mode], replicas, steps, run_time, dt, temperature,
                  schedules, integrator, record_every, init, np.random.default_rng(init_seed), burn_in, max_memory)
-    plan = _clamped(plan, clamp_values(program, clamp, num_reads))
+    plan = _clamped(plan, clamp_values(program, clamp, replicas))
+    swapper = None
+    if replica_exchange is not None:
+        swapper = Swapper(program, replica_exchange, num_reads, np.random.default_rng(swap_seed))
+        plan = dataclasses.replace(plan, replica_temperature=swapper.scale, exchange=swapper)
     if plan.clamp is not None and not impl.clamps:
         raise RunError(f"clamp: the {impl.name!r} backend cannot hold variables; the emulators (numpy, numba, c, "
                        "jax) can")
+    bar = _progress_bar(progress, plan.steps)
+    if bar is not None:
+        plan = dataclasses.replace(plan, progress=lambda k: bar.update(k - bar.n))
     start = time.perf_counter()
     try:
         traj = impl.simulate(plan, noise if noise is not None else SeededNoise(noise_seed))
     except DivergenceError as exc:
         raise DivergenceError(f"{exc} at dt = {plan.dt:.4g} (temperature up to "
-                              f"{float(np.max(plan.temperature)) * program.scale:.4g}); a smaller dt or "
+                              f"{plan.schedules.bounds('temperature')[1] * program.scale:.4g}); a smaller dt or "
                               "temperature keeps it finite", exc.step) from None
+    finally:
+        if bar is not None:
+            bar.close()
     wall = time.perf_counter() - start
     _check_finite(traj.states, plan)
     _check_finite(traj.final, plan)
@@ -117,11 +144,28 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
             "num_reads": num_reads, "wall_time": wall, "generator": _generator(impl, noise),
             "chip_time": cell.chip_time(plan.steps, plan.dt, program.physics) + program.physics.readout_time,
             "readout_time": program.physics.readout_time,
-            "temperature_start": float(plan.temperature[0]) * program.scale,
-            "temperature_end": float(plan.temperature[-1]) * program.scale,
+            "temperature_start": float(plan.window(0, 1)["temperature"][0]) * program.scale,
+            "temperature_end": float(plan.window(plan.steps - 1, plan.steps)["temperature"][0]) * program.scale,
             "clamped": 0 if plan.clamp is None else int(np.count_nonzero(plan.clamp[:program.num_variables]))}
     info.update(run_energy(program, plan, traj))
-    return _results(program, plan, traj, burn_in, info)
+    result = _results(program, plan, traj, burn_in, info)
+    if swapper is not None:
+        info["replica_exchange"] = swapper.info()
+        info["sample_temperature"] = swapper.levels_of(result.step, result.replica).tolist()
+    return result
+
+
+def _tempering(program: Program, impl, settings, temperature, num_reads: int) -> tuple[float, int]:
+    """The run temperature (the coldest of the ladder) and replica count of a replica-exchange run,
+    after checking that the cell and backend support it."""
+    if not isinstance(settings, ReplicaExchange):
+        raise RunError(f"replica_exchange must be a ReplicaExchange, got {type(settings).__name__}")
+    if temperature is not None:
+        raise RunError("replica_exchange sets the temperatures: leave temperature unset")
+    if type(program.cell) not in getattr(impl, "tempering", ()):
+        raise RunError(f"replica_exchange: the {impl.name!r} backend cannot run {program.cell.name!r} cells at "
+                       "per-replica temperatures (supported: pbit and gauss on numpy, numba and c)")
+    return settings.temperatures[0], num_reads * settings.size
 
 
 def stable_dt(program: Program, schedules: Mapping | None = None) -> float:
@@ -129,6 +173,22 @@ def stable_dt(program: Program, schedules: Mapping | None = None) -> float:
     ``schedules`` (device units) overriding them: the ``dt`` a ``"sample"`` run takes by default."""
     preset = program.cell.presets(program)["sample"]
     return program.cell.stable_dt(program, _schedules(program, preset, None, schedules))
+
+
+def _progress_bar(progress, steps: int):
+    """A tqdm bar of ``steps`` steps on stderr when ``progress`` asks for one (see :func:`run`), or
+    None."""
+    if progress not in (None, True, False):
+        raise RunError(f"progress must be None, True or False, got {progress!r}")
+    if not (progress if progress is not None else sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        if progress:
+            raise RunError("progress=True needs tqdm: pip install tqdm") from None
+        return None
+    return tqdm(total=steps, desc="sonq run", unit="step", file=sys.stderr)
 
 
 def _generator(impl, noise) -> str:
@@ -208,13 +268,18 @@ def _plan(program, preset, num_reads, steps, run_time, dt, temperature, schedule
     if steps is None:
         steps = preset.steps if preset.steps is not None else _steps_for(cell, preset.run_time, dt)
     steps = _integer("steps", steps, 1)
+    if steps > MAX_STEPS:
+        raise RunError(f"steps must be ≤ 2^53 = {MAX_STEPS} (a schedule's run fraction k/steps is exact in float64 "
+                       f"up to there), got {steps}")
     m = program.num_nodes
     check_budget(run_bytes(steps=steps, replicas=num_reads, state_width=cell.width * m,
-                           variables=program.num_variables, schedules=len(resolved), record_every=record_every,
-                           pooled=burn_in is not None), memory_budget(max_memory))
-    arrays = {name: resolved[name].sample(steps) for name in cell.schedules}
-    for name, values in arrays.items():
-        if not np.all(np.isfinite(values)) or np.any(values < 0):
+                           variables=program.num_variables, schedules=len(cell.schedules), record_every=record_every,
+                           pooled=burn_in is not None, block_steps=driver_block_steps(num_reads, cell.width * m)),
+                 memory_budget(max_memory))
+    arrays = PlanSchedules({name: resolved[name] for name in cell.schedules}, steps)
+    for name in cell.schedules:
+        low, high = arrays.bounds(name)
+        if not (math.isfinite(low) and math.isfinite(high)) or low < 0:
             raise RunError(f"{name} must be finite and non-negative throughout the run")
     init = cell.initial_state(rng, num_reads, m) if init is None else _init(init, num_reads, cell.width * m)
     return RunPlan(program, steps, float(dt), integrator, arrays, record_every, init)

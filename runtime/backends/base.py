@@ -32,6 +32,7 @@ import numpy as np
 from compiler.program import Program
 from device_models.cells import AbstractCell
 from device_models.errors import BackendError
+from device_models.schedules import Schedule
 from runtime.errors import DivergenceError
 from runtime.noise import AbstractNoiseSource, SeededNoise
 
@@ -86,6 +87,49 @@ def _passive_openmp() -> bool:
 PASSIVE_OPENMP = _passive_openmp()
 
 
+class PlanSchedules(Mapping):
+    """A run's schedules by name, evaluated per block: :meth:`window` gives the values of steps
+    k0..k1−1 (what the emulators' kernels read), :meth:`bounds` their range over the run, and item
+    access the whole (steps,) array, materialised on demand (for the circuit backends, whose
+    lowering reads full arrays; the emulators never touch it).
+
+    Args:
+        sources: name → :class:`~device_models.schedules.Schedule`, or a (steps,) array.
+        steps: the run's steps.
+    """
+
+    def __init__(self, sources: Mapping[str, Schedule | np.ndarray], steps: int):
+        self.sources = dict(sources)
+        self.steps = int(steps)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._values(name, 0, self.steps)
+
+    def __iter__(self):
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def window(self, k0: int, k1: int) -> dict[str, np.ndarray]:
+        """name → (k1−k0,) float64 values of steps k0..k1−1, equal to ``self[name][k0:k1]``."""
+        return {name: self._values(name, k0, k1) for name in self.sources}
+
+    def bounds(self, name: str) -> tuple[float, float]:
+        """(min, max) of schedule ``name`` over the run, without materialising it."""
+        source = self.sources[name]
+        if isinstance(source, Schedule):
+            return source.bounds(self.steps)
+        values = np.asarray(source, dtype=np.float64)
+        return float(values.min()), float(values.max())
+
+    def _values(self, name: str, k0: int, k1: int) -> np.ndarray:
+        source = self.sources[name]
+        if isinstance(source, Schedule):
+            return source.window(self.steps, k0, k1)
+        return np.asarray(source, dtype=np.float64)[k0:k1]
+
+
 @dataclass(frozen=True)
 class RunPlan:
     """Resolved settings of one run, in device units.
@@ -95,24 +139,38 @@ class RunPlan:
         steps: integration steps (sweeps for ``pbit``).
         dt: time step in device time units (ignored by sweep cells).
         integrator: the cell's step rule (``"heun"``, ``"euler"``, ``"sweep"``, ...).
-        schedules: (steps,) value per step of every schedule the cell reads
-            (``program.cell.schedules``: ``temperature`` in device energy units, ``shil`` K_s for
-            ``oim``, ...).
+        schedules: every schedule the cell reads (``program.cell.schedules``: ``temperature`` in
+            device energy units, ``shil`` K_s for ``oim``, ...) as :class:`PlanSchedules` (a mapping
+            of Schedules or (steps,) arrays is wrapped in one); kernels read their block's values
+            with :meth:`window`.
         record_every: record the state every this many steps (0: only the final state).
         init: (replicas, width·m) initial states (phases in radians for ``oim``), variable v of
             node i at column v·m + i.
         clamp: (m,) bool, True for the nodes every kernel holds at their initial state (clamped
             variables, docs/protocols.md#clamping), or None when every node evolves.
+        progress: called with the step reached after each kernel call (a progress bar), or None.
+        replica_temperature: (replicas,) multipliers of the temperature schedule, one per replica
+            (replica exchange, :mod:`runtime.tempering`, permutes them in place between calls),
+            or None (all 1).  Kernels of the cells in ``AbstractEmulator.tempering`` read them.
+        exchange: called as ``exchange(state, k)`` after the kernel call ending at step k, for k a
+            multiple of ``exchange.every`` below ``steps`` (the replica-exchange swaps), or None.
     """
 
     program: Program
     steps: int
     dt: float
     integrator: str
-    schedules: Mapping[str, np.ndarray]
+    schedules: PlanSchedules
     record_every: int
     init: np.ndarray
     clamp: np.ndarray | None = None
+    progress: Callable[[int], None] | None = None
+    replica_temperature: np.ndarray | None = None
+    exchange: "Exchange | None" = None
+
+    def __post_init__(self):
+        if not isinstance(self.schedules, PlanSchedules):
+            object.__setattr__(self, "schedules", PlanSchedules(self.schedules, self.steps))
 
     @property
     def cell(self) -> AbstractCell:
@@ -122,10 +180,9 @@ class RunPlan:
     def replicas(self) -> int:
         return int(self.init.shape[0])
 
-    @property
-    def temperature(self) -> np.ndarray:
-        """(steps,) noise temperature per step, device energy units."""
-        return self.schedules["temperature"]
+    def window(self, k0: int, k1: int) -> dict[str, np.ndarray]:
+        """Every schedule's (k1−k0,) values over steps k0..k1−1 (device units): a kernel's block."""
+        return self.schedules.window(k0, k1)
 
 
 @dataclass(frozen=True)
@@ -165,9 +222,18 @@ class AbstractBackend(abc.ABC):
         """Run the plan, drawing randomness from ``noise``."""
 
 
+class Exchange(Protocol):
+    """What the driver calls between kernel calls every ``every`` steps (``RunPlan.exchange``)."""
+
+    every: int
+
+    def __call__(self, state: np.ndarray, k: int) -> None: ...
+
+
 class Kernel(Protocol):
     """Advances ``state`` (replicas, width·m) in place through steps k0..k1−1 using ``draws``, the
-    block's random input (:meth:`AbstractEmulator.noise_input`)."""
+    block's random input (:meth:`AbstractEmulator.noise_input`), and the block's schedule values
+    (``plan.window(k0, k1)``: a kernel never reads a whole run's schedule)."""
 
     def __call__(self, state: np.ndarray, k0: int, k1: int, draws) -> None: ...
 
@@ -186,6 +252,9 @@ class AbstractEmulator(AbstractBackend):
 
     kernels: ClassVar[dict[type[AbstractCell], KernelFactory]] = {}
     clamps: ClassVar[bool] = True  # every registered kernel holds the plan's clamped nodes
+    #: Cells whose kernels read ``RunPlan.replica_temperature`` (run() refuses replica exchange
+    #: on the others).
+    tempering: ClassVar[frozenset] = frozenset()
     #: Whether the driver caps each kernel call at :data:`MAX_BLOCK_WORK` (for kernels that hold
     #: the interpreter, compiled loops, so that Ctrl-C is seen between calls).
     interruptible: ClassVar[bool] = False
@@ -234,10 +303,16 @@ class AbstractEmulator(AbstractBackend):
             block = min(block, block_steps(R, m, plan.program.couplings.nnz, self.work_cost))
         records, at = [], []
         k = 0
+        swap = plan.exchange.every if plan.exchange is not None else plan.steps
         while k < plan.steps:
-            end = k + even_piece(min(plan.steps, (k // every + 1) * every) - k, block)
+            stop = min(plan.steps, (k // every + 1) * every, (k // swap + 1) * swap)
+            end = k + even_piece(stop - k, block)
             kernel(state, k, end, source if keyed else source((end - k, R, m)))
             k = end
+            if plan.progress is not None:
+                plan.progress(k)
+            if plan.exchange is not None and k % swap == 0 and k < plan.steps:
+                plan.exchange(state, k)
             if not np.all(np.isfinite(state)):
                 raise DivergenceError(f"the simulation diverged (non-finite node states by step {k})", k)
             if plan.record_every and k % every == 0:
@@ -259,6 +334,12 @@ def block_steps(replicas: int, nodes: int, nnz: int, cost: float = 1.0) -> int:
     NODE_WORK·nodes) + STEP_WORK per step, each unit ``cost`` times the C loops') fits
     :data:`MAX_BLOCK_WORK`, at least one."""
     return max(1, int(MAX_BLOCK_WORK / cost) // (replicas * (nnz + NODE_WORK * nodes) + STEP_WORK))
+
+
+def driver_block_steps(replicas: int, width: int) -> int:
+    """The most steps one kernel call of any emulator can take (what a block's schedule values
+    cost in memory): a pre-drawn noise block's, or a keyed call's under MAX_BLOCK_WORK."""
+    return max(MAX_NOISE_BLOCK // max(replicas * width, 1), MAX_BLOCK_WORK // STEP_WORK, 1)
 
 
 def even_piece(span: int, block: int) -> int:

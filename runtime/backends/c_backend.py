@@ -81,6 +81,7 @@ class CBackend(AbstractKeyedEmulator):
 
     name = "c"
     interruptible = True  # one C call holds the interpreter: cap it (base.MAX_BLOCK_WORK)
+    tempering = frozenset({PbitCell, GaussCell})
 
     def __init__(self, rng: str = "internal", threads: int = 0):
         super().__init__(rng)
@@ -184,21 +185,24 @@ def _clamp(clamp) -> tuple:
 
 
 def pbit_sweeps(R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices, data, h, order,
-                temperature, threads: int = 0, clamp: np.ndarray | None = None) -> None:
+                temperature, threads: int = 0, clamp: np.ndarray | None = None,
+                tscale: np.ndarray | None = None) -> None:
     """Gibbs sweeps k0..k1−1 of ``state`` (R·m float64, in place) through ``sonq_pbit``; ``draws``:
-    (k1−k0, R, m) uniforms or a :class:`CounterKey`; ``clamp``: (m,) bool, the nodes never updated.
+    (k1−k0, R, m) uniforms or a :class:`CounterKey`; ``temperature``: the block's (k1−k0,) values;
+    ``clamp``: (m,) bool, the nodes never updated; ``tscale``: (R,) the replicas' temperature
+    multipliers (replica exchange) or None.
     Every array is passed with its real length, and the kernel checks lengths, CSR structure and
     index ranges first: bad ones raise BackendError."""
     _call("sonq_pbit", R, m, k0, k1, *_state(state), *_noise(draws),
           *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", _array(indices, np.int32)),
           *_ptr("double", _array(data, np.float64)), *_ptr("double", _array(h, np.float64)),
           *_ptr("int64_t", _array(order, np.int64)), *_ptr("double", _array(temperature, np.float64)),
-          *_clamp(clamp), int(threads))
+          *_clamp(clamp), *_ptr("double", tscale), int(threads))
 
 
 def sde_steps(cell: int, heun: bool, R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices,
               data, dense, h, poly, temperature, shil, dt: float, threads: int = 0,
-              clamp: np.ndarray | None = None) -> None:
+              clamp: np.ndarray | None = None, tscale: np.ndarray | None = None) -> None:
     """SDE steps k0..k1−1 through ``sonq_sde`` (``cell``: :data:`CELL_CODES`; ``dense``: the
     :func:`pack_dense` couplings or None; ``clamp``: (m,) bool, the nodes given neither drift nor
     kick), with the same checks as :func:`pbit_sweeps`."""
@@ -208,7 +212,7 @@ def sde_steps(cell: int, heun: bool, R: int, m: int, k0: int, k1: int, state: np
           *_ptr("double", None if dense is None else _array(dense, np.float64)),
           *_ptr("double", _array(h, np.float64)), *_ptr("double", _array(poly, np.float64)),
           *_ptr("double", _array(temperature, np.float64)), *_ptr("double", _array(shil, np.float64)),
-          float(dt), *_clamp(clamp), int(threads))
+          float(dt), *_clamp(clamp), *_ptr("double", tscale), int(threads))
 
 
 def pack_dense(m: int, indptr, indices, data) -> np.ndarray | None:
@@ -243,8 +247,9 @@ class _Args:
         self.R, self.m = plan.replicas, p.num_nodes
         self.csr = (_array(J.indptr, np.int64), _array(J.indices, np.int32), _array(J.data, np.float64))
         self.h = _array(p.fields, np.float64)
-        self.temperature = _array(plan.temperature, np.float64)
         self.clamp = None if plan.clamp is None else _array(plan.clamp, np.uint8)
+        # Read at every call: replica exchange permutes it in place between calls.
+        self.tscale = plan.replica_temperature
 
 
 @CBackend.register(PbitCell)
@@ -253,8 +258,8 @@ def _pbit(backend: CBackend, plan: RunPlan) -> Kernel:
     order = _array(np.argsort(plan.program.colors, kind="stable"), np.int64)
 
     def pbit(state, k0, k1, draws):
-        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, a.temperature, team_size(backend.threads),
-                    a.clamp)
+        pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, plan.window(k0, k1)["temperature"],
+                    team_size(backend.threads), a.clamp, a.tscale)
     return pbit
 
 
@@ -265,7 +270,6 @@ def _sde(backend: CBackend, plan: RunPlan) -> Kernel:
     # Dense couplings (e.g. all-to-all): packed once per run into the row panels of the
     # kernels' register-blocked product; None keeps the CSR path.
     dense = pack_dense(a.m, *a.csr)
-    shil = _array(plan.schedules.get("shil", np.zeros(plan.steps)), np.float64)
     cell, heun = CELL_CODES[type(plan.cell)], plan.integrator == "heun"
 
     # Under two full lane blocks a team splits each block's nodes, with barriers at every step:
@@ -274,6 +278,8 @@ def _sde(backend: CBackend, plan: RunPlan) -> Kernel:
     adaptive = a.R < 2 * LANES
 
     def sde(state, k0, k1, draws):
-        sde_steps(cell, heun, a.R, a.m, k0, k1, state, draws, *a.csr, dense, a.h, poly, a.temperature, shil,
-                  plan.dt, team_size(backend.threads) if adaptive else backend.threads, a.clamp)
+        window = plan.window(k0, k1)
+        sde_steps(cell, heun, a.R, a.m, k0, k1, state, draws, *a.csr, dense, a.h, poly, window["temperature"],
+                  window.get("shil", np.zeros(k1 - k0)), plan.dt,
+                  team_size(backend.threads) if adaptive else backend.threads, a.clamp, a.tscale)
     return sde

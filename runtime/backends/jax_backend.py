@@ -145,7 +145,8 @@ def _kernel(backend: JaxBackend, plan: RunPlan) -> Kernel:
                 key, draws = jax.random.key(draws.key), None
             else:
                 key = None
-            store(state, block(params, state, k0, key, draws, config=config, length=k1 - k0), keep)
+            store(state, block(params, plan.window(k0, k1), state, k0, key, draws, config=config, length=k1 - k0),
+                  keep)
     return kernel
 
 
@@ -169,8 +170,7 @@ def _lower(plan: RunPlan, dtype, layout: str) -> tuple[_Config, dict]:
     m = p.num_nodes
     J = p.couplings.tocsr()
     as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
-    params = {"h": as_j(p.fields), "poly": as_j(p.poly), "dt": as_j(plan.dt),
-              **{name: as_j(values) for name, values in plan.schedules.items()}, **coupling_arrays(J, layout, as_j)}
+    params = {"h": as_j(p.fields), "poly": as_j(p.poly), "dt": as_j(plan.dt), **coupling_arrays(J, layout, as_j)}
     if plan.clamp is not None:
         params["fixed"] = jnp.asarray(plan.clamp)  # (m,) held nodes
     dense = "J" in params
@@ -187,8 +187,9 @@ def _lower(plan: RunPlan, dtype, layout: str) -> tuple[_Config, dict]:
 
 @functools.cache
 def _jitted_block():
-    """``block(params, state, k0, key, draws, *, config, length) → state`` after steps
-    k0..k0+length−1, jitted once per (config, length, shapes) for the whole process."""
+    """``block(params, sched, state, k0, key, draws, *, config, length) → state`` after steps
+    k0..k0+length−1 (``sched``: the block's schedule values, name → (length,)), jitted once per
+    (config, length, shapes) for the whole process."""
     import jax
     import jax.numpy as jnp
 
@@ -202,13 +203,13 @@ def _jitted_block():
             return dot(params["J"], V)
         return jnp.sum(params["w"][..., None] * V[params["idx"]], axis=1)
 
-    def oim_drift(params, x, k):
-        """OIM drift of node-major phases x (m × replicas)."""
+    def oim_drift(params, x, sk):
+        """OIM drift of node-major phases x (m × replicas); sk: the step's schedule values."""
         c, s = jnp.cos(x), jnp.sin(x)
         sums = couplings(params, jnp.concatenate([c, s], axis=1))  # one product for both sums
-        return s * sums[:, : x.shape[1]] - c * sums[:, x.shape[1]:] - params["shil"][k] * jnp.sin(2 * x)
+        return s * sums[:, : x.shape[1]] - c * sums[:, x.shape[1]:] - sk["shil"] * jnp.sin(2 * x)
 
-    def langevin_drift(params, x, k):
+    def langevin_drift(params, x, sk):
         """Langevin drift of node-major states x (m × replicas)."""
         c2, c3, c4 = params["poly"].T[..., None]
         return -(params["h"][:, None] + couplings(params, x) + 2 * c2 * x + 3 * c3 * x**2 + 4 * c4 * x**3)
@@ -218,13 +219,13 @@ def _jitted_block():
         return jnp.where(params["fixed"][:, None], old, new) if "fixed" in params else new
 
     def sde_step(drift):
-        def step(params, config, x, k, xi):
+        def step(params, config, x, sk, xi):
             dt = params["dt"]
-            kick = jnp.sqrt(2 * params["temperature"][k] * dt) * xi
-            f0 = drift(params, x, k)
+            kick = jnp.sqrt(2 * sk["temperature"] * dt) * xi
+            f0 = drift(params, x, sk)
             if not config.heun:
                 return hold(params, x + f0 * dt + kick, x)
-            f1 = drift(params, hold(params, x + f0 * dt + kick, x), k)
+            f1 = drift(params, hold(params, x + f0 * dt + kick, x), sk)
             return hold(params, x + 0.5 * (f0 + f1) * dt + kick, x)
         return step
 
@@ -246,8 +247,8 @@ def _jitted_block():
 
         return jax.lax.scan(colour, s, params["classes"])[0]
 
-    def pbit_step(params, config, x, k, u):
-        T = params["temperature"][k]
+    def pbit_step(params, config, x, sk, u):
+        T = sk["temperature"]
         return jax.vmap(lambda s, v: sweep(params, s, T, v))(x, u)
 
     # Each cell's step rule and whether it steps node-major arrays (m × replicas: the gathers and
@@ -256,7 +257,7 @@ def _jitted_block():
     rules = {OimCell: (sde_step(oim_drift), True), GaussCell: (sde_step(langevin_drift), True),
              PbitCell: (pbit_step, False)}
 
-    def block(params, state, k0, key, draws, *, config, length):
+    def block(params, sched, state, k0, key, draws, *, config, length):
         dtype = jnp.dtype(config.dtype)
         step, node_major = rules[type(config.cell)]
         uniform = config.cell.noise == "uniform"
@@ -266,14 +267,15 @@ def _jitted_block():
         shape = state.shape
 
         def body(x, inputs):
-            k, xi = inputs
+            k, xi, sk = inputs
             if draws is None:
                 sub = jax.random.fold_in(key, k)
                 xi = (jax.random.uniform(sub, shape, dtype, -1.0, 1.0) if uniform
                       else jax.random.normal(sub, shape, dtype))
-            return step(params, config, x, k, xi), None
+            return step(params, config, x, sk, xi), None
 
-        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if draws is None else jnp.asarray(draws, dtype))
+        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if draws is None else jnp.asarray(draws, dtype),
+              {name: jnp.asarray(values, dtype) for name, values in sched.items()})
         out = jax.lax.scan(body, jnp.asarray(state, dtype), xs)[0]
         return out.T if node_major else out
 

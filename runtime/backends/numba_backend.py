@@ -52,7 +52,8 @@ if numba is not None:
                 xi = x[i]
                 out[i] = -(acc + 2.0 * poly[i, 0] * xi + 3.0 * poly[i, 1] * xi * xi + 4.0 * poly[i, 2] * xi * xi * xi)
 
-    def _sde_block(cell, state, k0, k1, draws, indptr, indices, data, h, poly, temperature, shil, dt, heun, fixed):
+    def _sde_block(cell, state, k0, k1, draws, indptr, indices, data, h, poly, temperature, shil, dt, heun, fixed,
+                   tscale):
         R, m = state.shape
         for r in prange(R):
             x = state[r]
@@ -62,12 +63,12 @@ if numba is not None:
             cos_x = np.empty(m)
             sin_x = np.empty(m)
             for k in range(k0, k1):
-                amp = math.sqrt(2.0 * temperature[k] * dt)
-                _drift(cell, x, indptr, indices, data, h, poly, shil[k], f0, cos_x, sin_x)
+                amp = math.sqrt(2.0 * (temperature[k - k0] * tscale[r]) * dt)
+                _drift(cell, x, indptr, indices, data, h, poly, shil[k - k0], f0, cos_x, sin_x)
                 if heun:
                     for i in range(m):
                         pred[i] = x[i] if fixed[i] else x[i] + f0[i] * dt + amp * draws[k - k0, r, i]
-                    _drift(cell, pred, indptr, indices, data, h, poly, shil[k], f1, cos_x, sin_x)
+                    _drift(cell, pred, indptr, indices, data, h, poly, shil[k - k0], f1, cos_x, sin_x)
                     for i in range(m):
                         if not fixed[i]:
                             x[i] += 0.5 * (f0[i] + f1[i]) * dt + amp * draws[k - k0, r, i]
@@ -76,12 +77,12 @@ if numba is not None:
                         if not fixed[i]:
                             x[i] += f0[i] * dt + amp * draws[k - k0, r, i]
 
-    def _pbit_block(state, k0, k1, draws, indptr, indices, data, h, order, temperature, fixed):
+    def _pbit_block(state, k0, k1, draws, indptr, indices, data, h, order, temperature, fixed, tscale):
         R, m = state.shape
         for r in prange(R):
             s = state[r]
             for k in range(k0, k1):
-                T = temperature[k]
+                T = temperature[k - k0] * tscale[r]
                 for q in range(m):
                     i = order[q]
                     if fixed[i]:
@@ -109,6 +110,7 @@ class NumbaBackend(AbstractEmulator):
     """Numba-compiled emulator (float64), parallel over replicas."""
 
     name = "numba"
+    tempering = frozenset({PbitCell, GaussCell})
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -127,15 +129,28 @@ def clamp_mask(plan: RunPlan) -> np.ndarray:
     return np.zeros(m, dtype=np.uint8) if plan.clamp is None else plan.clamp.astype(np.uint8)
 
 
-def _arrays(plan: RunPlan) -> tuple[tuple, np.ndarray, np.ndarray, int]:
-    """CSR couplings (int64 indptr and indices, float64 data), fields, temperatures and the work
-    of one step (replicas × (nnz + m))."""
+def temperature_scale(plan: RunPlan) -> np.ndarray:
+    """(R,) the replicas' temperature multipliers: ``plan.replica_temperature`` itself (replica
+    exchange permutes it in place between calls), or ones."""
+    scale = plan.replica_temperature
+    return np.ones(plan.replicas) if scale is None else scale
+
+
+def _arrays(plan: RunPlan) -> tuple[tuple, np.ndarray, int]:
+    """CSR couplings (int64 indptr and indices, float64 data), fields and the work of one step
+    (replicas × (nnz + m))."""
     p = plan.program
     J = p.couplings.tocsr()
     csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float64))
     h = np.ascontiguousarray(p.fields, dtype=np.float64)
-    temperature = np.ascontiguousarray(plan.temperature, dtype=np.float64)
-    return csr, h, temperature, plan.replicas * (J.nnz + J.shape[0])
+    return csr, h, plan.replicas * (J.nnz + J.shape[0])
+
+
+def window(plan: RunPlan, k0: int, k1: int, name: str) -> np.ndarray:
+    """Schedule ``name``'s (k1−k0,) contiguous float64 values over the block (zeros when the cell
+    has no such schedule); the compiled blocks index them by k − k0."""
+    values = plan.window(k0, k1).get(name)
+    return np.zeros(k1 - k0) if values is None else np.ascontiguousarray(values, dtype=np.float64)
 
 
 def _threaded(plan: RunPlan, per_step: int, k0: int, k1: int) -> bool:
@@ -144,21 +159,21 @@ def _threaded(plan: RunPlan, per_step: int, k0: int, k1: int) -> bool:
 
 @NumbaBackend.register(PbitCell)
 def _pbit(backend: NumbaBackend, plan: RunPlan) -> Kernel:
-    csr, h, temperature, per_step = _arrays(plan)
+    csr, h, per_step = _arrays(plan)
     # Nodes sorted by colour: a sweep visits each (internally uncoupled) class in turn.
     order = np.argsort(plan.program.colors, kind="stable").astype(np.int64)
-    fixed = clamp_mask(plan)
+    fixed, tscale = clamp_mask(plan), temperature_scale(plan)
     return lambda state, k0, k1, draws: PBIT_BLOCK[_threaded(plan, per_step, k0, k1)](
-        state, k0, k1, draws, *csr, h, order, temperature, fixed)
+        state, k0, k1, draws, *csr, h, order, window(plan, k0, k1, "temperature"), fixed, tscale)
 
 
 @NumbaBackend.register(OimCell, GaussCell)
 def _sde(backend: NumbaBackend, plan: RunPlan) -> Kernel:
-    csr, h, temperature, per_step = _arrays(plan)
+    csr, h, per_step = _arrays(plan)
     cell = DRIFTS[type(plan.cell)]
     poly = np.ascontiguousarray(plan.program.poly, dtype=np.float64)
-    shil = np.ascontiguousarray(plan.schedules.get("shil", np.zeros(plan.steps)), dtype=np.float64)
     heun = plan.integrator == "heun"
-    fixed = clamp_mask(plan)
+    fixed, tscale = clamp_mask(plan), temperature_scale(plan)
     return lambda state, k0, k1, draws: SDE_BLOCK[_threaded(plan, per_step, k0, k1)](
-        cell, state, k0, k1, draws, *csr, h, poly, temperature, shil, plan.dt, heun, fixed)
+        cell, state, k0, k1, draws, *csr, h, poly, window(plan, k0, k1, "temperature"),
+        window(plan, k0, k1, "shil"), plan.dt, heun, fixed, tscale)

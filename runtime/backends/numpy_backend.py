@@ -37,6 +37,7 @@ class NumpyBackend(AbstractEmulator):
     """Pure NumPy reference (float64)."""
 
     name = "numpy"
+    tempering = frozenset({PbitCell, GaussCell})
 
 
 @NumpyBackend.register(PbitCell)
@@ -45,27 +46,30 @@ def _pbit(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     free = np.ones(p.num_nodes, dtype=bool) if plan.clamp is None else ~plan.clamp
     classes = [np.flatnonzero((p.colors == c) & free) for c in range(int(p.colors.max()) + 1)]
     rows = [p.couplings[idx] for idx in classes]
+    scale = plan.replica_temperature  # permuted in place by replica exchange between calls
 
     def pbit(state, k0, k1, draws):
+        temperature = plan.window(k0, k1)["temperature"]
         for k in range(k0, k1):
-            T = plan.temperature[k]
+            T = temperature[k - k0]
+            Tr = T if scale is None else T * scale[:, None]
             for idx, Jrows in zip(classes, rows):
                 I = -(p.fields[idx] + (Jrows @ state.T).T)
-                a = np.tanh(I / T) if T > 0 else np.sign(I)
+                a = np.tanh(I / Tr) if T > 0 else np.sign(I)
                 state[:, idx] = np.where(a > draws[k - k0][:, idx], 1.0, -1.0)
     return pbit
 
 
 @NumpyBackend.register(OimCell)
 def _oim(backend: NumpyBackend, plan: RunPlan) -> Kernel:
-    J, shil = plan.program.couplings, plan.schedules["shil"]
-    return _sde(plan, lambda x, k: oim_drift(x, J, shil[k]))
+    J = plan.program.couplings
+    return _sde(plan, lambda x, step: oim_drift(x, J, step["shil"]))
 
 
 @NumpyBackend.register(GaussCell)
 def _gauss(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     p = plan.program
-    return _sde(plan, lambda x, k: langevin_drift(x, p.couplings, p.fields, p.poly))
+    return _sde(plan, lambda x, step: langevin_drift(x, p.couplings, p.fields, p.poly))
 
 
 def held(clamp: np.ndarray | None):
@@ -77,18 +81,22 @@ def held(clamp: np.ndarray | None):
 
 
 def _sde(plan: RunPlan, drift) -> Kernel:
-    """Stochastic Heun or Euler–Maruyama steps of ``drift(x, k)`` with kicks √(2T(k)dt)·ξ; clamped
-    nodes stay where they are."""
+    """Stochastic Heun or Euler–Maruyama steps of ``drift(x, step)`` (``step``: the schedules'
+    values at the step) with kicks √(2T dt)·ξ; clamped nodes stay where they are."""
     dt, heun = plan.dt, plan.integrator == "heun"
     hold = held(plan.clamp)
+    scale = plan.replica_temperature  # permuted in place by replica exchange between calls
 
     def sde(state, k0, k1, draws):
+        window = plan.window(k0, k1)
         for k in range(k0, k1):
-            kick = np.sqrt(2 * plan.temperature[k] * dt) * draws[k - k0]
-            f0 = drift(state, k)
+            step = {name: values[k - k0] for name, values in window.items()}
+            T = step["temperature"] if scale is None else step["temperature"] * scale[:, None]
+            kick = np.sqrt(2 * T * dt) * draws[k - k0]
+            f0 = drift(state, step)
             if heun:
-                f1 = drift(hold(state + f0 * dt + kick, state), k)
-                state[...] = hold(state + 0.5 * (f0 + f1) * dt + kick, state)
+                f1 = drift(hold(state + f0 * dt + kick, state), step)
+                state[...] = hold(state + (0.5 * (f0 + f1) * dt + kick), state)
             else:
-                state[...] = hold(state + f0 * dt + kick, state)
+                state[...] = hold(state + (f0 * dt + kick), state)
     return sde

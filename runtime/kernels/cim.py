@@ -53,7 +53,7 @@ class _CacState:
     def __init__(self, plan: RunPlan):
         m = plan.program.num_nodes
         R = plan.replicas
-        self.a = np.full(R, float(plan.schedules["cac_alpha"][0]))
+        self.a = np.full(R, float(plan.window(0, 1)["cac_alpha"][0]))
         self.beta = np.zeros(R)
         self.h_opt = _energies(plan.program.couplings, np.asarray(plan.init, dtype=np.float64)[:, 2 * m:])
         self.t_c = np.zeros(R)
@@ -62,39 +62,42 @@ class _CacState:
         return self.a, self.beta, self.h_opt, self.t_c
 
 
-def _schedules(plan: RunPlan) -> dict[str, np.ndarray]:
-    return {name: np.ascontiguousarray(plan.schedules[name], dtype=np.float64) for name in ("temperature", *PARAMS)}
+def _schedules(plan: RunPlan, k0: int, k1: int) -> dict[str, np.ndarray]:
+    """The block's (k1−k0,) values of temperature and PARAMS, contiguous float64."""
+    w = plan.window(k0, k1)
+    return {name: np.ascontiguousarray(w[name], dtype=np.float64) for name in ("temperature", *PARAMS)}
 
 
 @NumpyBackend.register(CimCell)
 def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     J = plan.program.couplings.tocsr()
     m, dt, rule = plan.program.num_nodes, plan.dt, RULES[plan.integrator]
-    sc = _schedules(plan)
     aux = _CacState(plan)
     hold = held(plan.clamp)
     free = None if plan.clamp is None else ~plan.clamp
 
     def cim(state, k0, k1, draws):
         x, e, best = state[:, :m], state[:, m:2 * m], state[:, 2 * m:]
+        block = _schedules(plan, k0, k1)
         for k in range(k0, k1):
+            sc = {name: values[k - k0] for name, values in block.items()}
             s = np.where(x > 0, 1.0, -1.0)
             Js = (J @ s.T).T
             H = 0.5 * np.einsum("ri,ri->r", s, Js)
             Jx = (J @ x.T).T
-            eps = sc["ahc_epsilon"][k] if rule == AHC else sc["cac_epsilon"][k]
-            xn = x + dt * (x * ((sc["pump"][k] - 1) - x * x))
+            eps = sc["ahc_epsilon"] if rule == AHC else sc["cac_epsilon"]
+            xn = x + dt * (x * ((sc["pump"] - 1) - x * x))
             xn = xn - dt * eps * (Jx * e)
-            xn = xn + math.sqrt(2 * sc["temperature"][k] * dt) * draws[k - k0]
+            xn = xn + math.sqrt(2 * sc["temperature"] * dt) * draws[k - k0]
             x2 = xn * xn
             if rule == AHC:
-                a = sc["ahc_target"][k] - eps * np.einsum("ri,ri->r", s, Js) / m
-                en = e + dt * (-sc["ahc_beta"][k] * (x2 - a[:, None]) * e)
+                a = sc["ahc_target"] - eps * np.einsum("ri,ri->r", s, Js) / m
+                en = e + dt * (-sc["ahc_beta"] * (x2 - a[:, None]) * e)
             else:
                 en = e + (-aux.beta[:, None] * (x2 - aux.a[:, None]) * e) * dt
-                aux.beta += sc["cac_gamma"][k] * dt
-                aux.a = sc["cac_alpha"][k] + sc["cac_rho"][k] * np.tanh(sc["cac_delta"][k] * (H - aux.h_opt))
-                reset = aux.t_c < k - sc["cac_tau"][k] / dt
+                aux.beta += sc["cac_gamma"] * dt
+                aux.a = sc["cac_alpha"] + sc["cac_rho"] * np.tanh(sc["cac_delta"] * (H - aux.h_opt))
+                reset = aux.t_c < k - sc["cac_tau"] / dt
                 aux.beta[reset] = 0.0
                 aux.t_c[reset] = k
             better = H < aux.h_opt
@@ -108,8 +111,8 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
 
 def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, temperature, params, aux, dt, fixed):
     """Steps k0..k1−1 of every replica (rows of state), the NumPy reference's operations in its
-    order; couplings CSR, or the dense (m, m) copy when ``use_dense``; params (10, steps) holds the
-    schedules of PARAMS, aux (4, R) the replicas' a, β, H_opt, t_c; fixed (m,) 1 for held nodes."""
+    order; couplings CSR, or the dense (m, m) copy when ``use_dense``; params (10, k1−k0) holds the
+    block's schedules of PARAMS (temperature likewise, step k's at k − k0), aux (4, R) the replicas' a, β, H_opt, t_c; fixed (m,) 1 for held nodes."""
     R, width = state.shape
     m = width // 3
     for r in prange(R):
@@ -122,8 +125,8 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, 
             for i in range(m):
                 s[i] = 1.0 if x[i] > 0 else -1.0
             sjs = 0.0
-            pump, eps = params[0, k], params[1, k] if rule == AHC else params[4, k]
-            amp = math.sqrt(2.0 * temperature[k] * dt)
+            pump, eps = params[0, k - k0], params[1, k - k0] if rule == AHC else params[4, k - k0]
+            amp = math.sqrt(2.0 * temperature[k - k0] * dt)
             for i in range(m):
                 js = 0.0
                 jx = 0.0
@@ -141,8 +144,8 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, 
                 v = v - dt * eps * (jx * e[i])
                 xn[i] = v + amp * draws[k - k0, r, i]
             if rule == AHC:
-                a = params[3, k] - eps * sjs / m
-                beta = params[2, k]
+                a = params[3, k - k0] - eps * sjs / m
+                beta = params[2, k - k0]
                 for i in range(m):
                     if fixed[i]:
                         continue
@@ -158,9 +161,9 @@ def _block(rule, state, k0, k1, draws, indptr, indices, data, dense, use_dense, 
                     x2 = xn[i] * xn[i]
                     en = e[i] + (-beta * (x2 - a) * e[i]) * dt
                     e[i] = en if en < E_MAX else E_MAX
-                aux[1, r] = beta + params[6, k] * dt
-                aux[0, r] = params[5, k] + params[7, k] * math.tanh(params[8, k] * (0.5 * sjs - aux[2, r]))
-                if aux[3, r] < k - params[9, k] / dt:
+                aux[1, r] = beta + params[6, k - k0] * dt
+                aux[0, r] = params[5, k - k0] + params[7, k - k0] * math.tanh(params[8, k - k0] * (0.5 * sjs - aux[2, r]))
+                if aux[3, r] < k - params[9, k - k0] / dt:
                     aux[1, r] = 0.0
                     aux[3, r] = k
             H = 0.5 * sjs
@@ -192,8 +195,9 @@ if numba is not None:
 PARALLEL_WORK = 200_000  # replica-steps × (nnz + m) per block before Numba's threads are used
 
 
-def _params(plan: RunPlan) -> tuple[np.ndarray, np.ndarray]:
-    sc = _schedules(plan)
+def _params(plan: RunPlan, k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+    """The block's temperature (k1−k0,) and PARAMS (10, k1−k0)."""
+    sc = _schedules(plan, k0, k1)
     return sc["temperature"], np.ascontiguousarray(np.stack([sc[name] for name in PARAMS]))
 
 
@@ -204,7 +208,6 @@ def _numba(backend: NumbaBackend, plan: RunPlan) -> Kernel:
     m = J.shape[0]
     use_dense = 4 * J.nnz >= m * m  # all-to-all: contiguous rows, which the sums vectorize over
     dense = J.toarray() if use_dense else np.zeros((1, 1))
-    temperature, params = _params(plan)
     aux = np.ascontiguousarray(np.stack(_CacState(plan).arrays()))
     rule, per_step = RULES[plan.integrator], plan.replicas * (J.nnz + J.shape[0])
     fixed = clamp_mask(plan)
@@ -212,7 +215,7 @@ def _numba(backend: NumbaBackend, plan: RunPlan) -> Kernel:
     def cim(state, k0, k1, draws):
         threaded = (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
         BLOCK[threaded](rule, state, k0, k1, np.ascontiguousarray(draws, dtype=np.float64), *csr, dense, use_dense,
-                        temperature, params, aux, plan.dt, fixed)
+                        *_params(plan, k0, k1), aux, plan.dt, fixed)
     return cim
 
 
@@ -231,12 +234,10 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
     dtype = np.float64 if x64 else np.float32
     p = plan.program
     J = p.couplings.tocsr()
-    temperature, params = _params(plan)
     aux = np.stack(_CacState(plan).arrays())
     with jax.enable_x64(x64):
         as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
-        arrays = {"temperature": as_j(temperature), "params": as_j(params), "dt": as_j(plan.dt),
-                  **coupling_arrays(J, backend.layout, as_j)}
+        arrays = {"dt": as_j(plan.dt), **coupling_arrays(J, backend.layout, as_j)}
         if plan.clamp is not None:
             arrays["fixed"] = jnp.asarray(plan.clamp)[:, None]
     block = _jax_block()
@@ -247,8 +248,10 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
         with jax.enable_x64(x64):
             key = jax.random.key(draws.key) if isinstance(draws, CounterKey) else None
             tape = None if key is not None else jnp.asarray(np.swapaxes(draws, 1, 2), dtype=dtype)
+            temperature, params = _params(plan, k0, k1)
+            sched = (jnp.asarray(temperature, dtype=dtype), jnp.asarray(params.T, dtype=dtype))
             out, carried = block(arrays, jnp.asarray(state.T, dtype=dtype), jnp.asarray(aux, dtype=dtype), k0, key,
-                                 tape, config=config, length=k1 - k0)
+                                 tape, sched, config=config, length=k1 - k0)
             store(state, np.asarray(out).T, keep)
             aux[...] = np.asarray(carried, dtype=np.float64)
     return cim
@@ -256,9 +259,10 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
 
 @functools.cache
 def _jax_block():
-    """``block(arrays, s, aux, k0, key, tape, *, config, length) → (s, aux)``: steps k0..k0+length−1
-    of the node-major state s (3m × replicas) and CAC's values aux (4 × replicas), jitted once per
-    (config, length, shapes)."""
+    """``block(arrays, s, aux, k0, key, tape, sched, *, config, length) → (s, aux)``: steps
+    k0..k0+length−1 of the node-major state s (3m × replicas) and CAC's values aux (4 × replicas),
+    ``sched`` the block's temperature (length,) and PARAMS (length, 10), jitted once per (config,
+    length, shapes)."""
     import jax
     import jax.numpy as jnp
 
@@ -269,34 +273,34 @@ def _jax_block():
             return dot(arrays["J"], f)
         return jnp.sum(arrays["w"][..., None] * f[arrays["idx"]], axis=1)
 
-    def block(arrays, s, aux, k0, key, tape, *, config, length):
+    def block(arrays, s, aux, k0, key, tape, sched, *, config, length):
         rule, dtype = config[0], jnp.dtype(config[1])
         m, R = s.shape[0] // 3, s.shape[1]
-        dt, P = arrays["dt"], arrays["params"]
+        dt = arrays["dt"]
         hold = (lambda new, old: jnp.where(arrays["fixed"], old, new)) if "fixed" in arrays else (lambda new, old: new)
 
         def body(carry, inputs):
             x, e, best, (a, beta, h_opt, t_c) = carry
-            k, xi = inputs
+            k, xi, T, P = inputs  # P: the step's PARAMS
             if tape is None:
                 xi = jax.random.normal(jax.random.fold_in(key, k), x.shape, dtype)
             sp = jnp.where(x > 0, 1.0, -1.0).astype(dtype)
             both = couplings(arrays, jnp.concatenate([x, sp], axis=1))
             Jx, Js = both[:, :R], both[:, R:]
             sjs = jnp.sum(sp * Js, axis=0)
-            eps = P[1, k] if rule == AHC else P[4, k]
-            xn = x + dt * (x * ((P[0, k] - 1) - x * x))
+            eps = P[1] if rule == AHC else P[4]
+            xn = x + dt * (x * ((P[0] - 1) - x * x))
             xn = xn - dt * eps * (Jx * e)
-            xn = xn + jnp.sqrt(2 * arrays["temperature"][k] * dt) * xi
+            xn = xn + jnp.sqrt(2 * T * dt) * xi
             x2 = xn * xn
             if rule == AHC:
-                target = P[3, k] - eps * sjs / m
-                en = e + dt * (-P[2, k] * (x2 - target) * e)
+                target = P[3] - eps * sjs / m
+                en = e + dt * (-P[2] * (x2 - target) * e)
             else:
                 en = e + (-beta * (x2 - a) * e) * dt
-                beta = beta + P[6, k] * dt
-                a = P[5, k] + P[7, k] * jnp.tanh(P[8, k] * (0.5 * sjs - h_opt))
-                reset = t_c < k - P[9, k] / dt
+                beta = beta + P[6] * dt
+                a = P[5] + P[7] * jnp.tanh(P[8] * (0.5 * sjs - h_opt))
+                reset = t_c < k - P[9] / dt
                 beta = jnp.where(reset, 0.0, beta)
                 t_c = jnp.where(reset, k.astype(dtype), t_c)
             H = 0.5 * sjs
@@ -306,7 +310,7 @@ def _jax_block():
             h_opt = jnp.minimum(h_opt, H)
             return (hold(xn, x), hold(jnp.minimum(en, E_MAX), e), best, (a, beta, h_opt, t_c)), None
 
-        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape)
+        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape, *sched)
         x, e, best, carried = jax.lax.scan(body, (s[:m], s[m:2 * m], s[2 * m:], tuple(aux)), xs)[0]
         return jnp.concatenate([x, e, best], axis=0), jnp.stack(carried)
 
@@ -331,8 +335,6 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
 
     csr = (buf("int64_t", J.indptr, np.int64), buf("int32_t", J.indices, np.int32), buf("double", J.data, np.float64))
     dense = buf("double", J.toarray(), np.float64) if 4 * J.nnz >= m * m else ffi.NULL
-    temperature, params = _params(plan)
-    temperature, params = buf("double", temperature, np.float64), buf("double", params, np.float64)
     aux = np.ascontiguousarray(np.stack(_CacState(plan).arrays()))
     aux_buf = ffi.from_buffer("double[]", aux)
     rule = RULES[plan.integrator]
@@ -345,6 +347,8 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
         else:
             tape = np.ascontiguousarray(draws, dtype=np.float64)
             noise, key = ffi.from_buffer("double[]", tape), 0
-        lib.sonq_cim(rule, single, plan.replicas, m, k0, k1, plan.steps, ffi.from_buffer("double[]", state), noise, key,
-                     dense, *csr, temperature, params, aux_buf, plan.dt, clamp, backend.threads)
+        temperature, params = _params(plan, k0, k1)  # the block's rows: sonq_cim's `steps` is k1 − k0
+        lib.sonq_cim(rule, single, plan.replicas, m, k0, k1, k1 - k0, ffi.from_buffer("double[]", state), noise, key,
+                     dense, *csr, ffi.from_buffer("double[]", temperature), ffi.from_buffer("double[]", params),
+                     aux_buf, plan.dt, clamp, backend.threads)
     return cim

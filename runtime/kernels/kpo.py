@@ -33,22 +33,24 @@ PARALLEL_WORK = 200_000  # Numba: node-updates × (couplings per node + 1) per b
 
 @dataclass(frozen=True)
 class _Coefficients:
-    """A plan's per-step numbers: (a_k − a₀)·dt, √(2T_k dt), a₀dt, −c₀dt, dt, the rule."""
+    """A plan's constants a₀dt, −c₀dt, dt and rule; :meth:`block` gives a block's per-step ones."""
 
-    detune: np.ndarray
-    amp: np.ndarray
+    plan: RunPlan
     drift: float
     gain: float
     dt: float
     rule: int
 
+    def block(self, k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
+        """(k1−k0,) contiguous (a_k − a₀)·dt and √(2T_k dt) of steps k0..k1−1."""
+        w = self.plan.window(k0, k1)
+        return (np.ascontiguousarray((w["pump"] - A0) * self.dt),
+                np.ascontiguousarray(np.sqrt(2 * w["temperature"] * self.dt)))
+
 
 def _coefficients(plan: RunPlan) -> _Coefficients:
     dt = plan.dt
-    pump = np.asarray(plan.schedules["pump"], dtype=np.float64)
-    T = np.asarray(plan.temperature, dtype=np.float64)
-    return _Coefficients(np.ascontiguousarray((pump - A0) * dt), np.ascontiguousarray(np.sqrt(2 * T * dt)),
-                         A0 * dt, -coupling_gain(plan.program) * dt, dt, RULES[plan.integrator])
+    return _Coefficients(plan, A0 * dt, -coupling_gain(plan.program) * dt, dt, RULES[plan.integrator])
 
 
 # --------------------------------------------------------------------------------------------- NumPy
@@ -64,9 +66,10 @@ def _numpy(backend: NumpyBackend, plan: RunPlan) -> Kernel:
     def kpo(state, k0, k1, draws):
         x, y = state[:, :m], state[:, m:]  # views: updated in place
         y[:, fixed] = 0.0
+        detune, amp = c.block(k0, k1)
         for k in range(k0, k1):
-            y += c.detune[k] * x
-            y += c.amp[k] * draws[k - k0]
+            y += detune[k - k0] * x
+            y += amp[k - k0] * draws[k - k0]
             y[:, fixed] = 0.0
             x += c.drift * y
             f = np.sign(x) if c.rule == RULES["discrete"] else x
@@ -96,7 +99,7 @@ def _numba_blocks():
             y = state[r, m:]
             f = np.empty(m)
             for k in range(k0, k1):
-                c1, a = detune[k], amp[k]
+                c1, a = detune[k - k0], amp[k - k0]
                 for i in range(m):
                     if fixed[i]:
                         y[i] = 0.0
@@ -140,7 +143,7 @@ def _numba(backend: NumbaBackend, plan: RunPlan) -> Kernel:
 
     def kpo(state, k0, k1, draws):
         threaded = (k1 - k0) * per_step >= PARALLEL_WORK and plan.replicas > 1
-        blocks[threaded](state, k0, k1, np.ascontiguousarray(draws, dtype=np.float64), *csr, h, c.detune, c.amp,
+        blocks[threaded](state, k0, k1, np.ascontiguousarray(draws, dtype=np.float64), *csr, h, *c.block(k0, k1),
                          c.drift, c.gain, c.dt, c.rule, fixed)
     return kpo
 
@@ -163,7 +166,7 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
     c = _coefficients(plan)
     with jax.enable_x64(x64):
         as_j = lambda a: jnp.asarray(np.asarray(a), dtype=dtype)  # noqa: E731
-        params = {"h": as_j(p.fields), "detune": as_j(c.detune), "amp": as_j(c.amp), "drift": as_j(c.drift),
+        params = {"h": as_j(p.fields), "drift": as_j(c.drift),
                   "gain": as_j(c.gain), "dt": as_j(c.dt), **coupling_arrays(J, backend.layout, as_j)}
         if plan.clamp is not None:
             params["fixed"] = jnp.asarray(plan.clamp)[:, None]
@@ -175,15 +178,17 @@ def _jax(backend: JaxBackend, plan: RunPlan) -> Kernel:
         with jax.enable_x64(x64):
             key = jax.random.key(draws.key) if isinstance(draws, CounterKey) else None
             tape = None if key is not None else jnp.asarray(np.swapaxes(draws, 1, 2), dtype=dtype)
-            out = block(params, jnp.asarray(state.T, dtype=dtype), k0, key, tape, config=config, length=k1 - k0)
+            ramp = tuple(jnp.asarray(a, dtype=dtype) for a in c.block(k0, k1))
+            out = block(params, jnp.asarray(state.T, dtype=dtype), k0, key, tape, ramp, config=config, length=k1 - k0)
             store(state, np.asarray(out).T, keep)
     return kpo
 
 
 @functools.cache
 def _jax_block():
-    """``block(params, s, k0, key, tape, *, config, length) → s``: steps k0..k0+length−1 of the
-    node-major state s (2m × replicas), jitted once per (config, length, shapes)."""
+    """``block(params, s, k0, key, tape, ramp, *, config, length) → s``: steps k0..k0+length−1 of
+    the node-major state s (2m × replicas), ``ramp`` the block's (detune, amp) arrays (length,),
+    jitted once per (config, length, shapes)."""
     import jax
     import jax.numpy as jnp
 
@@ -194,7 +199,7 @@ def _jax_block():
             return dot(params["J"], f)
         return jnp.sum(params["w"][..., None] * f[params["idx"]], axis=1)
 
-    def block(params, s, k0, key, tape, *, config, length):
+    def block(params, s, k0, key, tape, ramp, *, config, length):
         rule, dtype = config[0], jnp.dtype(config[1])
         m = s.shape[0] // 2
         # Clamped nodes: y held at 0, so x never moves (the walls and clip leave |x| ≤ 1 alone).
@@ -202,11 +207,11 @@ def _jax_block():
 
         def body(carry, inputs):
             x, y = carry
-            k, xi = inputs
+            k, xi, c1, a = inputs
             if tape is None:
                 xi = jax.random.normal(jax.random.fold_in(key, k), x.shape, dtype)
-            y = y + params["detune"][k] * x
-            y = y + params["amp"][k] * xi
+            y = y + c1 * x
+            y = y + a * xi
             y = hold(y)
             x = x + params["drift"] * y
             f = jnp.sign(x) if rule == RULES["discrete"] else x
@@ -218,7 +223,7 @@ def _jax_block():
                 x = jnp.clip(x, -1.0, 1.0)
             return (x, hold(y)), None
 
-        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape)
+        xs = (k0 + jnp.arange(length), jnp.zeros((length, 0), dtype) if tape is None else tape, *ramp)
         x, y = jax.lax.scan(body, (s[:m], s[m:]), xs)[0]
         return jnp.concatenate([x, y], axis=0)
 
@@ -258,8 +263,7 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
         keep.append(packed)
         dense = ffi.from_buffer("char[]", packed)
         lib.sonq_kpo_pack_dense(m, *csr, single, dense)
-    h, detune, amp = buf("double", p.fields, np.float64), buf("double", c.detune, np.float64), buf("double", c.amp,
-                                                                                                  np.float64)
+    h = buf("double", p.fields, np.float64)
     clamp = ffi.NULL if plan.clamp is None else buf("uint8_t", plan.clamp, np.uint8)
 
     def kpo(state, k0, k1, draws):
@@ -267,7 +271,9 @@ def _c(backend: CBackend, plan: RunPlan) -> Kernel:
             tape, key = ffi.NULL, draws.key
         else:
             tape, key = ffi.from_buffer("double[]", np.ascontiguousarray(draws, dtype=np.float64)), 0
+        detune, amp = c.block(k0, k1)
         lib.sonq_kpo(c.rule, single, R, m, k0, k1, ffi.from_buffer("double[]", state), tape, key, *csr, dense, h,
-                     detune, amp, c.drift, c.gain, c.dt, clamp, backend.threads)
+                     ffi.from_buffer("double[]", detune), ffi.from_buffer("double[]", amp), c.drift, c.gain, c.dt,
+                     clamp, backend.threads)
     kpo.keep = keep
     return kpo
