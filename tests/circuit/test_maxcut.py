@@ -27,7 +27,8 @@ def maximum_cut(model: sdk.MaxCutModel) -> tuple[float, int]:
 
 @pytest.mark.parametrize("backend", ["spice", "circuit"])
 def test_maxcut_locks_to_the_maximum_cut(backend):
-    """Measured (seed 1): 7/9 replicas optimal in ngspice and in the emulator; 64 emulator replicas
+    """Measured (seed 1, the default 4 emulator substeps and ngspice TMAX = dt/4): 8/9 replicas
+    optimal in ngspice and in the emulator (7/9 at the previous defaults); 64 emulator replicas
     give 54/64 = 84%, so a majority of 9 fails by chance with probability ≈ 1%, while couplings of
     the wrong sign give 0/9.  Phases lock binary: every cell within 0.1 rad (mod π) of cell 0
     (measured 0.067).  The
