@@ -103,6 +103,12 @@ typedef struct {
     int64_t nseg;
     const uint8_t *clamp; /* (m,) 1 for a held node (never updated), or NULL */
     const double *tscale; /* (R,) the replicas' temperature multipliers, or NULL (all 1) */
+    /* Streamed moments (or nmn = nme = 0): after every sweep k with k + 1 > mburn, replica r adds
+     * its spins of nodes mnodes[j] to mfirst[r·nmn + j] and its products of the node pairs
+     * medges[2e], medges[2e + 1] to msecond[r·nme + e]. */
+    const int64_t *mnodes, *medges;
+    int64_t nmn, nme, mburn;
+    double *mfirst, *msecond;
 } pbit_model;
 
 static int team(int threads, int64_t work) {
@@ -477,6 +483,15 @@ SONQ_INLINE void pbit_team(const pbit_model *a, int64_t k1, double *state, int64
                 }
             }
         }
+        if ((a->nmn || a->nme) && k + 1 > a->mburn) {
+#pragma omp for schedule(static)
+            for (int64_t r = 0; r < lanes; r++) {
+                double *f = a->mfirst + (r0 + r) * a->nmn, *g = a->msecond + (r0 + r) * a->nme;
+                for (int64_t j = 0; j < a->nmn; j++) f[j] += x[a->mnodes[j] * lanes + r];
+                for (int64_t e = 0; e < a->nme; e++)
+                    g[e] += x[a->medges[2 * e] * lanes + r] * x[a->medges[2 * e + 1] * lanes + r];
+            }
+        }
     }
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < lanes; r++)
@@ -713,15 +728,29 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
               int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
               int64_t indices_len, const double *data, int64_t data_len, const double *h, int64_t h_len,
               const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len,
-              const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len, int threads,
-              char *err) {
+              const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len,
+              const int64_t *mom_nodes, int64_t mom_nodes_len, const int64_t *mom_edges, int64_t mom_edges_len,
+              double *mom_first, int64_t mom_first_len, double *mom_second, int64_t mom_second_len, int64_t mom_burn,
+              int threads, char *err) {
     int rc;
     if ((rc = check_run(err, R, m, k0, k1, state, state_len, draws, draws_len, temperature, temperature_len)) ||
         (rc = check_csr(err, m, indptr, indptr_len, indices, indices_len, data, data_len)) ||
         (rc = check_len(err, "h", h, h_len, m)) || (rc = check_len(err, "order", order, order_len, m)) ||
         (clamp && (rc = check_len(err, "clamp", clamp, clamp_len, m))) ||
-        (tscale && (rc = check_len(err, "tscale", tscale, tscale_len, R))))
+        (tscale && (rc = check_len(err, "tscale", tscale, tscale_len, R))) ||
+        (mom_nodes_len && (rc = check_len(err, "mom_first", mom_first, mom_first_len, product(R, mom_nodes_len)))) ||
+        (mom_edges_len && (rc = check_len(err, "mom_second", mom_second, mom_second_len,
+                                          product(R, mom_edges_len / 2)))))
         return rc;
+    if (mom_nodes_len && !mom_nodes) return fail(err, "mom_nodes is NULL");
+    if (mom_edges_len && (!mom_edges || mom_edges_len % 2))
+        return fail(err, "mom_edges must hold node pairs, got %lld entries", (long long)mom_edges_len);
+    for (int64_t j = 0; j < mom_nodes_len; j++)
+        if (mom_nodes[j] < 0 || mom_nodes[j] >= m)
+            return fail(err, "mom_nodes[%lld] = %lld outside [0, %lld)", (long long)j, (long long)mom_nodes[j], (long long)m);
+    for (int64_t j = 0; j < mom_edges_len; j++)
+        if (mom_edges[j] < 0 || mom_edges[j] >= m)
+            return fail(err, "mom_edges[%lld] = %lld outside [0, %lld)", (long long)j, (long long)mom_edges[j], (long long)m);
     if (R == 0 || m == 0 || k1 == k0) return SONQ_OK;
     int64_t *starts = malloc((R + 1) * sizeof(int64_t)), *seg = malloc((m + 1) * sizeof(int64_t)),
             *mark = malloc(2 * m * sizeof(int64_t));
@@ -737,7 +766,8 @@ int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64
     }
     if (status == SONQ_OK) {
         const int64_t whole[2] = {0, m}; /* the order as one run, on one thread */
-        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1, clamp, tscale};
+        pbit_model a = {R, m, k0, draws, key, indptr, order, indices, data, h, temperature, whole, 1, clamp, tscale,
+                        mom_nodes, mom_edges, mom_nodes_len, mom_edges_len / 2, mom_burn, mom_first, mom_second};
         const int64_t per_sweep = indptr[m] + m; /* couplings and nodes of one lane's sweep */
         const int nt = team(threads, per_sweep * R);
         /* Lane blocks: the widest whose count gives every thread one (32 reads on two threads: two

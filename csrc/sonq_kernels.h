@@ -43,13 +43,18 @@ int sonq_sde(int cell, int heun, int64_t R, int64_t m, int64_t k0, int64_t k1, d
              char *err);
 
 /* p-bit Gibbs sweeps k0..k1−1; order (m,) lists nodes by colour class, ascending within a class
- * (a permutation of the nodes). */
+ * (a permutation of the nodes).  Streamed moments (runtime/moments.py; none with mom_nodes_len =
+ * mom_edges_len = 0): after each sweep k with k + 1 > mom_burn, replica r adds its spin of node
+ * mom_nodes[j] to mom_first[r·a + j] (a = mom_nodes_len) and the product of the spins of nodes
+ * mom_edges[2e], mom_edges[2e + 1] to mom_second[r·E + e] (E = mom_edges_len/2). */
 int sonq_pbit(int64_t R, int64_t m, int64_t k0, int64_t k1, double *state, int64_t state_len, const double *draws,
               int64_t draws_len, uint64_t key, const int64_t *indptr, int64_t indptr_len, const int32_t *indices,
               int64_t indices_len, const double *data, int64_t data_len, const double *h, int64_t h_len,
               const int64_t *order, int64_t order_len, const double *temperature, int64_t temperature_len,
-              const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len, int threads,
-              char *err);
+              const uint8_t *clamp, int64_t clamp_len, const double *tscale, int64_t tscale_len,
+              const int64_t *mom_nodes, int64_t mom_nodes_len, const int64_t *mom_edges, int64_t mom_edges_len,
+              double *mom_first, int64_t mom_first_len, double *mom_second, int64_t mom_second_len, int64_t mom_burn,
+              int threads, char *err);
 
 /* n standard normals of the generator, out[i] = the kick draw of node i, replica `replica`, step
  * `step` under `key` (what sonq_sde's kicks use, before their √(2T dt) factor): for tests of the

@@ -26,6 +26,7 @@ from runtime.energy import run_energy
 from runtime.noise import AbstractNoiseSource, SeededNoise
 from runtime.resources import check_budget, memory_budget, run_bytes
 from runtime.results import SampleSet, TrajectoryRecord
+from runtime.moments import Moments, moment_info, moment_sums
 from runtime.tempering import ReplicaExchange, Swapper
 
 RUNAWAY = 1e12  # |node state| beyond this is an integrator running away, not physics
@@ -38,7 +39,8 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         seed: int | None = None, record_every: int = 0, burn_in: int | None = None,
         init: np.ndarray | None = None, noise: AbstractNoiseSource | None = None,
         backend_options: dict | None = None, max_memory: int | None = None, clamp=None,
-        progress: bool | None = None, replica_exchange: ReplicaExchange | None = None) -> SampleSet:
+        progress: bool | None = None, replica_exchange: ReplicaExchange | None = None,
+        moments: Moments | None = None) -> SampleSet:
     """Simulate a compiled program.
 
     Args:
@@ -83,6 +85,9 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
             have num_reads·K rows), swapped every ``swap_every`` steps.  Instead of
             ``temperature``; ``info["sample_temperature"]`` gives each sample's temperature index
             and ``info["replica_exchange"]`` the swap acceptance rates.
+        moments: a :class:`~runtime.moments.Moments`: ⟨x_i⟩ and ⟨x_i x_j⟩ of the named
+            variables over every step after its burn-in, accumulated inside the kernels (``pbit``
+            on numpy and c, ``gauss`` on numpy), into ``info["moments"]``.
 
     Raises:
         RunError: invalid settings, a run over its memory budget, or a diverging simulation.
@@ -115,6 +120,11 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     plan = _plan(program, presets[mode], replicas, steps, run_time, dt, temperature,
                  schedules, integrator, record_every, init, np.random.default_rng(init_seed), burn_in, max_memory)
     plan = _clamped(plan, clamp_values(program, clamp, replicas))
+    if moments is not None:
+        if type(program.cell) not in getattr(impl, "moments", ()):
+            raise RunError(f"moments: the {impl.name!r} backend cannot accumulate moments of {program.cell.name!r} "
+                           "cells (supported: pbit on numpy and c, gauss on numpy)")
+        plan = dataclasses.replace(plan, moments=moment_sums(program, moments, plan.replicas, plan.steps))
     swapper = None
     if replica_exchange is not None:
         swapper = Swapper(program, replica_exchange, num_reads, np.random.default_rng(swap_seed))
@@ -149,6 +159,8 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
             "clamped": 0 if plan.clamp is None else int(np.count_nonzero(plan.clamp[:program.num_variables]))}
     info.update(run_energy(program, plan, traj))
     result = _results(program, plan, traj, burn_in, info)
+    if plan.moments is not None:
+        info["moments"] = moment_info(program, plan.moments, plan.steps)
     if swapper is not None:
         info["replica_exchange"] = swapper.info()
         info["sample_temperature"] = swapper.levels_of(result.step, result.replica).tolist()

@@ -25,7 +25,7 @@ import ctypes
 import logging
 import os
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, ClassVar, Mapping, Protocol
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from device_models.errors import BackendError
 from device_models.schedules import Schedule
 from runtime.errors import DivergenceError
 from runtime.noise import AbstractNoiseSource, SeededNoise
+
+if TYPE_CHECKING:
+    from runtime.moments import MomentSums
 
 MAX_NOISE_BLOCK = 1 << 22  # floats per noise block (32 MiB), bounds memory on big runs
 RNG_MODES = ("internal", "tape")
@@ -154,6 +157,8 @@ class RunPlan:
             or None (all 1).  Kernels of the cells in ``AbstractEmulator.tempering`` read them.
         exchange: called as ``exchange(state, k)`` after the kernel call ending at step k, for k a
             multiple of ``exchange.every`` below ``steps`` (the replica-exchange swaps), or None.
+        moments: the :class:`~runtime.moments.MomentSums` the kernels of the cells in
+            ``AbstractEmulator.moments`` add every state after its burn-in to, or None.
     """
 
     program: Program
@@ -167,6 +172,7 @@ class RunPlan:
     progress: Callable[[int], None] | None = None
     replica_temperature: np.ndarray | None = None
     exchange: "Exchange | None" = None
+    moments: "MomentSums | None" = None
 
     def __post_init__(self):
         if not isinstance(self.schedules, PlanSchedules):
@@ -255,6 +261,8 @@ class AbstractEmulator(AbstractBackend):
     #: Cells whose kernels read ``RunPlan.replica_temperature`` (run() refuses replica exchange
     #: on the others).
     tempering: ClassVar[frozenset] = frozenset()
+    #: Cells whose kernels accumulate ``RunPlan.moments`` (run() refuses moments on the others).
+    moments: ClassVar[frozenset] = frozenset()
     #: Whether the driver caps each kernel call at :data:`MAX_BLOCK_WORK` (for kernels that hold
     #: the interpreter, compiled loops, so that Ctrl-C is seen between calls).
     interruptible: ClassVar[bool] = False

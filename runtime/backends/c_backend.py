@@ -82,6 +82,7 @@ class CBackend(AbstractKeyedEmulator):
     name = "c"
     interruptible = True  # one C call holds the interpreter: cap it (base.MAX_BLOCK_WORK)
     tempering = frozenset({PbitCell, GaussCell})
+    moments = frozenset({PbitCell})
 
     def __init__(self, rng: str = "internal", threads: int = 0):
         super().__init__(rng)
@@ -184,20 +185,33 @@ def _clamp(clamp) -> tuple:
     return _ptr("uint8_t", None if clamp is None else _array(clamp, np.uint8))
 
 
+def _moments(moments) -> tuple:
+    """sonq_pbit's moment arguments: (nodes, len, edges, len, first, len, second, len, burn_in)."""
+    if moments is None:
+        return (*_ptr("int64_t", None), *_ptr("int64_t", None), *_ptr("double", None), *_ptr("double", None), 0)
+    for name in ("first", "second"):
+        arr = getattr(moments, name)
+        if not (arr.dtype == np.float64 and arr.flags.c_contiguous and arr.flags.writeable):
+            raise BackendError(f"moments.{name} must be a writeable C-contiguous float64 array")
+    return (*_ptr("int64_t", _array(moments.nodes, np.int64)), *_ptr("int64_t", _array(moments.edges, np.int64)),
+            *_ptr("double", moments.first), *_ptr("double", moments.second), int(moments.burn_in))
+
+
 def pbit_sweeps(R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices, data, h, order,
                 temperature, threads: int = 0, clamp: np.ndarray | None = None,
-                tscale: np.ndarray | None = None) -> None:
+                tscale: np.ndarray | None = None, moments=None) -> None:
     """Gibbs sweeps k0..k1−1 of ``state`` (R·m float64, in place) through ``sonq_pbit``; ``draws``:
     (k1−k0, R, m) uniforms or a :class:`CounterKey`; ``temperature``: the block's (k1−k0,) values;
     ``clamp``: (m,) bool, the nodes never updated; ``tscale``: (R,) the replicas' temperature
-    multipliers (replica exchange) or None.
+    multipliers (replica exchange) or None; ``moments``: a :class:`~runtime.moments.MomentSums`
+    whose sums the sweeps add to in place, or None.
     Every array is passed with its real length, and the kernel checks lengths, CSR structure and
     index ranges first: bad ones raise BackendError."""
     _call("sonq_pbit", R, m, k0, k1, *_state(state), *_noise(draws),
           *_ptr("int64_t", _array(indptr, np.int64)), *_ptr("int32_t", _array(indices, np.int32)),
           *_ptr("double", _array(data, np.float64)), *_ptr("double", _array(h, np.float64)),
           *_ptr("int64_t", _array(order, np.int64)), *_ptr("double", _array(temperature, np.float64)),
-          *_clamp(clamp), *_ptr("double", tscale), int(threads))
+          *_clamp(clamp), *_ptr("double", tscale), *_moments(moments), int(threads))
 
 
 def sde_steps(cell: int, heun: bool, R: int, m: int, k0: int, k1: int, state: np.ndarray, draws, indptr, indices,
@@ -259,7 +273,7 @@ def _pbit(backend: CBackend, plan: RunPlan) -> Kernel:
 
     def pbit(state, k0, k1, draws):
         pbit_sweeps(a.R, a.m, k0, k1, state, draws, *a.csr, a.h, order, plan.window(k0, k1)["temperature"],
-                    team_size(backend.threads), a.clamp, a.tscale)
+                    team_size(backend.threads), a.clamp, a.tscale, plan.moments)
     return pbit
 
 

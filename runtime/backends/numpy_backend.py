@@ -38,6 +38,7 @@ class NumpyBackend(AbstractEmulator):
 
     name = "numpy"
     tempering = frozenset({PbitCell, GaussCell})
+    moments = frozenset({PbitCell, GaussCell})
 
 
 @NumpyBackend.register(PbitCell)
@@ -57,6 +58,8 @@ def _pbit(backend: NumpyBackend, plan: RunPlan) -> Kernel:
                 I = -(p.fields[idx] + (Jrows @ state.T).T)
                 a = np.tanh(I / Tr) if T > 0 else np.sign(I)
                 state[:, idx] = np.where(a > draws[k - k0][:, idx], 1.0, -1.0)
+            if plan.moments is not None:
+                plan.moments.add(state, k + 1)
     return pbit
 
 
@@ -99,4 +102,6 @@ def _sde(plan: RunPlan, drift) -> Kernel:
                 state[...] = hold(state + (0.5 * (f0 + f1) * dt + kick), state)
             else:
                 state[...] = hold(state + (f0 * dt + kick), state)
+            if plan.moments is not None:
+                plan.moments.add(state, k + 1)
     return sde
