@@ -26,6 +26,7 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           total_variation, tts99, tv_tolerance, wilson_interval)
 from sdk import datasets, learn
 from sdk.errors import AnalysisError, LearningError
+from sdk.sweep import Instance, RunSettings, SweepError, SweepSpec, sweep
 from sdk.interop import detect_format, from_dimod, read_bqm, read_gset, read_qubo, to_dimod, write_gset
 
 __version__ = "0.1.0"
@@ -44,6 +45,7 @@ __all__ = [
     "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError",
     "MemoryBudgetError", "ResultFileError",
     "ScheduleError", "stable_dt",
+    "sweep", "SweepSpec", "RunSettings", "Instance", "SweepError",
 ]
 
 # The Ocean samplers need dimod: imported on first use (``sdk.ChipSampler``), not with ``import sdk``.
