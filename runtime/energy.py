@@ -79,7 +79,7 @@ def power_profile(program: Program, plan: RunPlan, traj: Trajectory,
     supplied: dict[str, list] = {}
     for k, state in zip(steps, states):
         index = max(k - 1, 0)
-        values = {name: float(plan.schedules[name][index]) for name in cell.schedules}
+        values = {name: float(v[0]) for name, v in plan.window(index, index + 1).items()}
         power = cell.power(program, np.asarray(state), values)
         for store, source in ((parts, power.parts), (supplied, power.supplied)):
             for name, watts in source.items():

@@ -62,7 +62,7 @@ def _clamp_array(program: sdk.Program, replicas: int) -> np.ndarray:
 
 def _plan(program: sdk.Program, steps: int, replicas: int, clamp: np.ndarray, seed: int = 1) -> RunPlan:
     """A hand-built plan (the cell's optimize preset, or sample where it has none) whose initial
-    state holds ±1 spins where clamped: the kernel level, for cells without an ``encode``."""
+    state holds ±1 spins where clamped: the kernel level."""
     cell = program.cell
     presets = cell.presets(program)
     preset = presets.get("optimize", presets["sample"])
@@ -72,7 +72,7 @@ def _plan(program: sdk.Program, steps: int, replicas: int, clamp: np.ndarray, se
     return RunPlan(program, steps, dt, preset.integrator, schedules, 5, init, clamp)
 
 
-CELLS = ["pbit", "oim", "kpo", "gauss"]  # cells with an encoding, clamped through run()
+CELLS = ["pbit", "oim", "kpo", "gauss", "cim"]  # clamped through run()
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -109,8 +109,7 @@ KERNEL_CASES = [pytest.param(b, cell, precision, marks=JAX.marks if b == "jax" e
 
 @pytest.mark.parametrize("backend, cell, precision", KERNEL_CASES)
 def test_kernels_hold_clamped_nodes(backend, cell, precision):
-    """At the kernel level (a hand-built plan; also the cim cell, which has no encoding yet, and the
-    float32 paths of the C and JAX kernels): held nodes' whole state is unchanged bit for bit."""
+    """At the kernel level (a hand-built plan; also the float32 paths of the C and JAX kernels): held nodes' whole state is unchanged bit for bit."""
     program = _program(cell, precision)
     m, R = program.num_nodes, 9
     clamp = np.zeros(m, dtype=bool)
@@ -239,11 +238,8 @@ def test_domains_of_other_vartypes():
         sdk.run(gauss, "numpy", num_reads=2, steps=5, seed=0, clamp=np.array([[np.inf, np.nan, np.nan]] * 2))
 
 
-def test_cells_without_encoding_and_circuit_backends_refuse():
-    """A cell with no encoding of spins (cim, for now) and a backend that cannot hold nodes (the
-    circuit emulator) say so instead of ignoring the clamp."""
-    with pytest.raises(RunError, match="clamp"):
-        sdk.run(_program("cim"), "numpy", num_reads=2, steps=5, seed=0, clamp={0: 1})
+def test_circuit_backends_refuse():
+    """A backend that cannot hold nodes (the circuit emulator) says so instead of ignoring the clamp."""
     program = sdk.compile(_frustrated(), "oim1024")
     with pytest.raises(RunError, match="cannot hold"):
         sdk.run(program, "circuit", num_reads=2, steps=5, seed=0, clamp={0: 1})

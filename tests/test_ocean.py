@@ -173,8 +173,6 @@ def test_bad_use_gets_sonq_errors():
         sampler.sample(bqm, initial_states=[{"zz": 1}])
     with pytest.raises(RunError, match="num_reads"):
         sampler.sample(dimod.BinaryQuadraticModel("SPIN"), num_reads=0)
-    with pytest.raises(RunError, match="initial_states: 'cim' cells cannot start from given spins"):
-        ChipSampler("cim1024").sample(bqm, initial_states=[{v: 1 for v in bqm.variables}])
     structured = StructuredChipSampler("oim64-kings")
     with pytest.raises(TopologyError, match="'a' is not a cell"):
         structured.sample(dimod.BinaryQuadraticModel({"a": 1.0}, {}, 0.0, "SPIN"))

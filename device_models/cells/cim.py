@@ -144,6 +144,16 @@ class CimCell(AbstractSpinCell):
         x = INIT_SPREAD * rng.random((replicas, nodes)) - INIT_SPREAD / 2
         return np.hstack([x, np.ones((replicas, nodes)), np.where(x > 0, 1.0, -1.0)])
 
+    def encode(self, program, spins, rng, jitter=0.0):
+        """x = ±1 (CAC's target amplitude √α at its default α = 1; the reference node at +1), e = 1
+        and the register holding the spins; ``jitter`` of Gaussian noise on x only (the register
+        stays the spins it was given)."""
+        x = np.asarray(spins, dtype=np.float64)
+        if program.reference:
+            x = np.concatenate([x, np.ones((*x.shape[:-1], 1))], axis=-1)
+        amplitude = x + jitter * rng.standard_normal(x.shape)
+        return np.concatenate([amplitude, np.ones_like(x), x], axis=-1)
+
     def spins(self, program, raw):
         """The best configuration the FPGA has seen (the register), no poorly-read flags."""
         m = raw.shape[-1] // 3
