@@ -16,13 +16,17 @@ from device_models.errors import (AsymmetricCouplingError, BackendError, Capacit
                                   OutputFileError, ProgramFormatError, SonqError, SpiceError, TopologyError,
                                   UnknownDeviceError)
 from device_models.registry import list_devices, load_device
+from device_models.cells import CellPower
 from device_models.spec import DeviceSpec
 from device_models.schedules import ScheduleError
 from runtime import (DivergenceError, MemoryBudgetError, NoiseTape, ResultFileError, RunError, SampleSet, Schedule,
                      available_backends, pbit_anneal, run, stable_dt)
+from runtime.circuit.waveforms import Waveforms
+from runtime.moments import Moments
+from runtime.tempering import ReplicaExchange, at_temperature
 from sdk.analysis import (covariance_error, effective_sample_size, empirical_distribution, exact_boltzmann,
                           ground_state_bruteforce, indicator_autocorrelation_time,
-                          integrated_autocorrelation_time, success_probability,
+                          integrated_autocorrelation_time, success_probability, ets99,
                           total_variation, tts99, tv_tolerance, wilson_interval)
 from sdk import datasets, learn
 from sdk.errors import AnalysisError, LearningError
@@ -45,6 +49,7 @@ __all__ = [
     "ProgramFormatError", "OutputFileError", "BackendError", "SpiceError", "RunError", "DivergenceError",
     "MemoryBudgetError", "ResultFileError",
     "ScheduleError", "stable_dt",
+    "ets99", "CellPower", "Waveforms", "Moments", "ReplicaExchange", "at_temperature",
     "sweep", "SweepSpec", "RunSettings", "Instance", "SweepError",
 ]
 
