@@ -28,7 +28,7 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           ground_state_bruteforce, indicator_autocorrelation_time,
                           integrated_autocorrelation_time, success_probability, ets99,
                           total_variation, tts99, tv_tolerance, wilson_interval)
-from sdk import datasets, learn
+from sdk import datasets, dynamics, learn
 from sdk.errors import AnalysisError, LearningError
 from sdk.sweep import Instance, RunSettings, SweepError, SweepSpec, sweep
 from sdk.interop import detect_format, from_dimod, read_bqm, read_gset, read_qubo, to_dimod, write_gset
@@ -36,7 +36,7 @@ from sdk.interop import detect_format, from_dimod, read_bqm, read_gset, read_qub
 __version__ = "0.1.0"
 
 __all__ = [
-    "compile", "reprogram", "run", "learn", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
+    "compile", "reprogram", "run", "learn", "dynamics", "pbit_anneal", "datasets", "Program", "CompileReport", "SampleSet", "Schedule", "NoiseTape", "EnergyIR",
     "AbstractEnergyModel", "IsingModel", "QUBO", "MaxCutModel", "maxcut", "GaussianModel", "LangevinModel",
     "DeviceSpec", "list_devices", "load_device", "available_backends",
     "success_probability", "wilson_interval", "tts99", "exact_boltzmann", "empirical_distribution",

@@ -11,7 +11,10 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # script → image files it writes into the output directory given as its argument
 SCRIPTS = {"maxcut_demo.py": ["maxcut_energy_traces.png"], "gaussian_sampling.py": [],
            "double_well.py": ["double_well.png"], "cells_maxcut.py": [], "learn_on_chip.py": [],
-           "ocean_sampler.py": []}
+           "ocean_sampler.py": [],
+           "langevin_learning.py": ["arrhenius.png", "kl_relaxation.png", "consolidation.png"],
+           "plots_gallery.py": ["energy_traces.png", "oim_phases.png", "device_graph.png", "kpo_portrait.png",
+                                "mess3_simplex.png"]}
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
