@@ -30,7 +30,9 @@ from sdk.analysis import (covariance_error, effective_sample_size, empirical_dis
                           total_variation, tts99, tv_tolerance, wilson_interval)
 from sdk import datasets, dynamics, learn
 from sdk.errors import AnalysisError, LearningError
+from sdk.pipeline.errors import PipelineError
 from sdk.sweep import Instance, RunSettings, SweepError, SweepSpec, sweep
+from sdk.sweep.driver import PointFailure
 from sdk.interop import detect_format, from_dimod, read_bqm, read_gset, read_qubo, to_dimod, write_gset
 
 __version__ = "0.1.0"
@@ -50,7 +52,7 @@ __all__ = [
     "MemoryBudgetError", "ResultFileError",
     "ScheduleError", "stable_dt",
     "ets99", "CellPower", "Waveforms", "Moments", "ReplicaExchange", "at_temperature",
-    "sweep", "SweepSpec", "RunSettings", "Instance", "SweepError",
+    "sweep", "SweepSpec", "RunSettings", "Instance", "SweepError", "PointFailure", "PipelineError",
 ]
 
 # The Ocean samplers need dimod: imported on first use (``sdk.ChipSampler``), not with ``import sdk``.

@@ -137,8 +137,9 @@ def _named_failures(spec: SweepSpec, results):
         raise SweepError(f"point {spec.describe(failure.flat)} failed: {type(exc).__name__}: {exc}") from exc
 
 
-class PointFailure(Exception):
-    """A point raised (the cause); carries its flat index."""
+class PointFailure(SweepError):
+    """A point raised (the cause); carries its flat index.  The driver turns it into a SweepError
+    naming the point."""
 
     def __init__(self, flat: int):
         super().__init__(flat)
