@@ -6,6 +6,7 @@ noise temperature; 256 cells instead of 8192) so the commands finish in seconds.
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 
@@ -173,3 +174,13 @@ def test_cli_errors_before_work(tmp_path, capsys):
     assert "give --config" in capsys.readouterr().err
     assert main(["analyze", "--input", str(tmp_path / "field.npy"), "--config", str(DEFAULT_CONFIG)]) == 0
     assert "compression ratio" in capsys.readouterr().out
+
+
+def test_example_runs(tmp_path):
+    """examples/son_qttn_pipeline.py in its quick settings writes its bias plot."""
+    env = dict(os.environ, SONQ_EXAMPLE_QUICK="1", MPLBACKEND="Agg")
+    script = DEFAULT_CONFIG.parents[1] / "examples" / "son_qttn_pipeline.py"
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "son_qttn_bias.png").stat().st_size > 10_000

@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--digit", type=int, default=0, help="first digit image of the digits field (default 0)")
     p.add_argument("--out", "-o", type=Path, default=Path("outputs"), help="output directory (default: outputs)")
     p.add_argument("--replicas", "-r", type=int, default=8, help="independent chains (default 8)")
-    p.add_argument("--updates", type=int, default=240, help="compress/re-inject cycles (default 240)")
+    p.add_argument("--updates", type=int, default=200, help="compress/re-inject cycles (default 200)")
     p.add_argument("--burn-in", type=int, default=40, help="updates before samples count (default 40)")
     p.add_argument("--seed", "-s", type=int, default=0, help="seed of the observation noise and the chip")
     p.add_argument("--noise-sigma", type=float, default=prior.noise_sigma,

@@ -81,7 +81,7 @@ class PipelineResult:
     chip_time: float
 
 
-def run_pipeline(config: PipelineConfig, posterior: FieldPosterior, *, replicas: int = 8, updates: int = 240,
+def run_pipeline(config: PipelineConfig, posterior: FieldPosterior, *, replicas: int = 8, updates: int = 200,
                  burn_in: int = 40, seed: int = 0, keep_samples: bool = False, progress: bool = False,
                  init: np.ndarray | None = None) -> PipelineResult:
     """Sample ``posterior`` on its chip with periodic QTT compression and re-injection.
