@@ -7,7 +7,9 @@ comparison.  SONQ's cells run their default optimisation presets with only ``ste
 target is the best energy any solver found at any budget, relaxed by 0.5% of its magnitude; a read
 succeeds when it reaches the target.  TTS99 counts whole batches: ``t_batch · ln(0.01)/ln(1 − P)``,
 ``P = 1 − (1 − p)^READS`` the chance that a batch holds a success, p pooled over the repeats with a
-Wilson interval that gives the TTS99 range; each solver's best budget is marked.  Peers are optional benchmark dependencies (the ``bench`` extra), never runtime
+Wilson interval that gives the TTS99 range; each solver's best budget is marked.  For SONQ's cells
+ETS99 is formed the same way from the chip energy of a batch (``READS`` × ``info["chip_energy"]``,
+joules per read, from the power models of ``docs/energy.md``): ``sdk.ets99(E_batch, P)``.  Peers are optional benchmark dependencies (the ``bench`` extra), never runtime
 ones; a peer that is missing or fails is reported, not hidden.
 
 Extropic's thrml runs the p-bit sampler's algorithm (block Gibbs, one block per colour) on the
@@ -53,6 +55,7 @@ class Outcome:
     energies: np.ndarray | None
     note: str = ""
     nodes: int = 0
+    energy_per_read: float = math.nan  # chip joules per read (SONQ cells only)
 
 
 def _dense_upper(model: sdk.IsingModel) -> np.ndarray:
@@ -76,7 +79,7 @@ def sonq_cell(chip: str):
         res = sdk.run(program, backend, num_reads=READS, steps=sweeps, seed=seed)
         poor = res.info.get("poorly_binarized", 0) / res.samples.size
         note = f"{res.info['backend']}, {res.info['integrator']}" + (f", {poor:.1%} cells poorly read" if poor else "")
-        return res.samples, res.info["wall_time"], note
+        return res.samples, res.info["wall_time"], note, res.info["chip_energy"]
     solve.__name__ = f"sonq_{chip}"
     return solve
 
@@ -270,6 +273,8 @@ SOLVERS = {
 }
 # thrml compiles one program per budget in a subprocess: it runs the common budget only.
 FIXED_BUDGETS = {"thrml block Gibbs (JAX CPU)": (SWEEPS,), "cim-optimizer AHC": (SWEEPS,)}
+# Each thrml call is a fresh subprocess that builds and compiles before its own timed warm run.
+NO_WARMUP = {"thrml block Gibbs (JAX CPU)", "cim-optimizer AHC"}
 INSTANCES = {"SK N=1024 ±1": instances.sk, "G1": lambda: instances.gset("G1"),
              "G2": lambda: instances.gset("G2"), "G42": lambda: instances.gset("G42"),
              "3-regular N=2000": instances.regular3, "sparse ±1 N=800": instances.sparse_pm1}
@@ -297,7 +302,8 @@ def run(log=print, solvers=SOLVERS, names=INSTANCES, budgets=BUDGETS, repeats=RE
         for solver, fn in solvers.items():
             ladder = FIXED_BUDGETS.get(solver, budgets)
             try:  # warm-up, not counted: imports, JIT compiles, thread pools
-                fn(model, name, ladder[0], SEED)
+                if solver not in NO_WARMUP:
+                    fn(model, name, ladder[0], SEED)
             except Exception:  # noqa: BLE001 - the timed call below reports it
                 pass
             last = 0.0
@@ -315,7 +321,8 @@ def run(log=print, solvers=SOLVERS, names=INSTANCES, budgets=BUDGETS, repeats=RE
                 energies = np.concatenate([model.energy(np.where(np.asarray(b[0]) > 0, 1, -1)) for b in batches])
                 seconds = float(np.mean([b[1] for b in batches]))
                 note = batches[0][2] if len(batches[0]) > 2 else ""
-                group.append(Outcome(name, solver, budget, seconds, energies, note, len(model.h)))
+                joules = float(np.mean([b[3] for b in batches])) if len(batches[0]) > 3 else math.nan
+                group.append(Outcome(name, solver, budget, seconds, energies, note, len(model.h), joules))
                 log(f"  {name:14s} {solver:26s} {budget:6d} {seconds:7.2f} s  best {energies.min():.0f}")
                 last, prev = seconds, budget
                 target = target_energy(group)
@@ -342,11 +349,14 @@ def summarize(outcomes: list[Outcome]) -> list[dict]:
                 continue
             hits, n = int(np.sum(o.energies <= target + 1e-9)), len(o.energies)
             lo, hi = sdk.wilson_interval(hits, n)
-            tts = [sdk.tts99(o.seconds, 1 - (1 - q) ** READS) if q > 0 else math.inf for q in (hits / n, hi, lo)]
+            batch_p = [1 - (1 - q) ** READS for q in (hits / n, hi, lo)]
+            tts = [sdk.tts99(o.seconds, P) if P > 0 else math.inf for P in batch_p]
+            ets = (sdk.ets99(READS * o.energy_per_read, batch_p[0]) if batch_p[0] > 0 else math.inf
+                   ) if math.isfinite(o.energy_per_read) else math.nan
             mine.append({"instance": name, "solver": o.solver, "budget": o.budget, "seconds": o.seconds,
                          "best": float(o.energies.min()), "mean": float(o.energies.mean()), "target": target,
                          "p": hits / n, "ci": (lo, hi), "tts99": tts[0], "tts_range": (tts[1], tts[2]),
-                         "note": o.note, "nodes": o.nodes, "reads": n})
+                         "energy_per_read": o.energy_per_read, "ets99": ets, "note": o.note, "nodes": o.nodes, "reads": n})
         _mark_best(mine)
         rows += mine
     return rows
@@ -370,7 +380,7 @@ def _mark_best(rows: list[dict]) -> None:
 def table(rows: list[dict]) -> list[str]:
     """Each solver's best budget per instance (the lowest TTS99), fastest first."""
     lines = ["| instance | solver | best budget | wall s (batch) | best energy | p(target) [95% CI] | TTS99 s [range] | "
-             "overlaps fastest | note |", "|---|---|---|---|---|---|---|---|---|"]
+             "overlaps fastest | J per read | ETS99 J | note |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in dict.fromkeys(r["instance"] for r in rows):
         group = [r for r in rows if r["instance"] == name]
         best = sorted((r for r in group if r.get("best_of_solver")), key=lambda r: r["tts99"])
@@ -381,15 +391,20 @@ def table(rows: list[dict]) -> list[str]:
             overlap = "yes" if r.get("overlaps_fastest") else ("fastest" if r is best[0] else "no")
             lines.append(f"| {name} | {r['solver']} | {r['budget']} | {r['seconds']:.3g} | {r['best']:.0f} | "
                          f"{r['p']:.2f} [{lo:.2f}, {hi:.2f}] | {r['tts99']:.3g} [{t_lo:.3g}, {t_hi:.3g}] | {overlap} | "
-                         f"{r['note']} |")
+                         f"{_joules(r['energy_per_read'])} | {_joules(r['ets99'])} | {r['note']} |")
         for solver in missed:
             mine = [r for r in group if r["solver"] == solver]
             reached = [r for r in mine if "p" in r]
             note = mine[-1].get("note", "")
             what = (f"target not reached up to budget {reached[-1]['budget']} (best {min(r['best'] for r in reached):.0f})"
                     if reached else f"failed: {note}")
-            lines.append(f"| {name} | {solver} | – | – | – | 0 | ∞ | | {what} |")
+            lines.append(f"| {name} | {solver} | – | – | – | 0 | ∞ | | – | – | {what} |")
     return lines
+
+
+def _joules(value: float) -> str:
+    """A table cell for joules: "–" where there is no chip energy (peers), ∞ where never solved."""
+    return "–" if math.isnan(value) else ("∞" if math.isinf(value) else f"{value:.3g}")
 
 
 # --- Distribution agreement with an exact reference: a 12-spin model both samplers can enumerate ------
