@@ -238,34 +238,6 @@ SONQ_INLINE void tile_cis(const double *x, double *cs, int64_t i0, int64_t i1, c
         }
 }
 
-/* tile_kicks with lane r's amplitude amp[r] (replica exchange). */
-static void tile_kicks_scaled(const sde_model *a, int64_t k, int64_t r0, int64_t i0, int64_t i1, const int64_t lanes,
-                              double *xi, const double *amp) {
-    if (a->draws) {
-        const double *d = a->draws + ((k - a->k0) * a->R + r0) * a->m;
-        for (int64_t i = i0; i < i1; i++)
-            for (int64_t r = 0; r < lanes; r++) xi[(i - i0) * lanes + r] = amp[r] * d[r * a->m + i];
-        return;
-    }
-    const uint64_t total = (uint64_t)(i1 - i0 + 1) / 2 * lanes;
-    for (uint64_t q = 0; q < total; q += SONQ_BATCH) {
-        uint32_t c0[SONQ_BATCH], c2[SONQ_BATCH];
-        double n0[SONQ_BATCH], n1[SONQ_BATCH];
-        uint64_t pair[SONQ_BATCH], lane[SONQ_BATCH];
-        for (uint64_t j = 0; j < SONQ_BATCH; j++) {
-            pair[j] = lanes >= SONQ_BATCH ? q / lanes : q / lanes + j / lanes;
-            lane[j] = lanes >= SONQ_BATCH ? q % lanes + j : j % lanes;
-            c0[j] = (uint32_t)(i0 / 2 + pair[j]);
-            c2[j] = (uint32_t)(r0 + lane[j]);
-        }
-        sonq_normals(a->key, c0, (uint32_t)k, c2, n0, n1);
-        for (uint64_t j = 0; j < SONQ_BATCH; j++) {
-            xi[2 * pair[j] * lanes + lane[j]] = amp[lane[j]] * n0[j];
-            xi[(2 * pair[j] + 1) * lanes + lane[j]] = amp[lane[j]] * n1[j];
-        }
-    }
-}
-
 /* Kicks √(2T dt)·ξ of step k for nodes i0..i1−1 (i0 even, so node pairs never straddle tiles),
  * xi[(i − i0)·lanes + r]; xi has room for SONQ_TILE_MAX + 2·SONQ_BATCH.  The generator's batches
  * run over t = pair·lanes + lane from the tile's first pair; a draw depends only on its counter,
@@ -273,18 +245,16 @@ static void tile_kicks_scaled(const sde_model *a, int64_t k, int64_t r0, int64_t
  * most 2·SONQ_BATCH elements past the tile) lands in xi's spare room and is never read. */
 SONQ_INLINE void tile_kicks(const sde_model *a, int64_t k, int64_t r0, int64_t i0, int64_t i1, const int64_t lanes,
                             double *xi) {
-    const double amp = sqrt(2.0 * a->temperature[k - a->k0] * a->dt);
-    if (a->tscale) { /* replica exchange: each lane's own temperature (a separate loop keeps the
-                      * common path's code as it was) */
-        double lane_amp[SONQ_LANES];
-        for (int64_t r = 0; r < lanes; r++) lane_amp[r] = sqrt(2.0 * (a->temperature[k - a->k0] * a->tscale[r0 + r]) * a->dt);
-        tile_kicks_scaled(a, k, r0, i0, i1, lanes, xi, lane_amp);
-        return;
-    }
+    /* Lane r's amplitude: one value for every lane, or under replica exchange each lane's own
+     * temperature (equal values give the same products either way). */
+    const double T = a->temperature[k - a->k0];
+    const double common = sqrt(2.0 * T * a->dt);
+    double amp[SONQ_LANES];
+    for (int64_t r = 0; r < lanes; r++) amp[r] = a->tscale ? sqrt(2.0 * (T * a->tscale[r0 + r]) * a->dt) : common;
     if (a->draws) {
         const double *d = a->draws + ((k - a->k0) * a->R + r0) * a->m;
         for (int64_t i = i0; i < i1; i++)
-            for (int64_t r = 0; r < lanes; r++) xi[(i - i0) * lanes + r] = amp * d[r * a->m + i];
+            for (int64_t r = 0; r < lanes; r++) xi[(i - i0) * lanes + r] = amp[r] * d[r * a->m + i];
         return;
     }
     const uint64_t total = (uint64_t)(i1 - i0 + 1) / 2 * lanes;
@@ -302,8 +272,8 @@ SONQ_INLINE void tile_kicks(const sde_model *a, int64_t k, int64_t r0, int64_t i
         }
         sonq_normals(a->key, c0, (uint32_t)k, c2, n0, n1);
         for (uint64_t j = 0; j < SONQ_BATCH; j++) {
-            xi[2 * pair[j] * lanes + lane[j]] = amp * n0[j];
-            xi[(2 * pair[j] + 1) * lanes + lane[j]] = amp * n1[j];
+            xi[2 * pair[j] * lanes + lane[j]] = amp[lane[j]] * n0[j];
+            xi[(2 * pair[j] + 1) * lanes + lane[j]] = amp[lane[j]] * n1[j];
         }
     }
 }
