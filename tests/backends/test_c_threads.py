@@ -6,7 +6,6 @@ tampered CSR with a BackendError instead of reading out of bounds."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 
 import sdk
+from interrupts import sigint_latency
 from runtime.backends import base
 
 pytestmark = pytest.mark.skipif(bool(sdk.available_backends()["c"]), reason="the C extension is not built")
@@ -132,10 +132,6 @@ LONG_RUN = textwrap.dedent("""
 """)
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize("device", ["oim1024", "pbit256"])
 def test_sigint_stops_a_long_c_run(device):
     if device == "pbit256":  # the chip has 256 cells: resize it for the 1024-node instance
@@ -143,23 +139,7 @@ def test_sigint_stops_a_long_c_run(device):
                                   '.to_dict(), "name": "pbit1024", "cells": 1024}))')
     else:
         script = LONG_RUN
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    # SIGINT back to its default in the child (a shell's background job inherits it ignored, and
-    # Python then installs no KeyboardInterrupt handler).
-    proc = subprocess.Popen([sys.executable, "-c", script, device], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT, preexec_fn=_default_sigint)
-    try:
-        assert proc.stdout.readline().strip() == "running"
-        time.sleep(1.0)  # inside the run's C calls
-        assert proc.poll() is None
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-        latency = time.monotonic() - sent
-    finally:
-        proc.kill()
-        proc.wait()
-    stderr = proc.stderr.read()
+    latency, stderr = sigint_latency(script, device, settle=1.0, wait=10)  # settle: inside the C calls
     assert "KeyboardInterrupt" in stderr, stderr[-2000:]
     assert latency < 2.0, f"the run took {latency:.2f} s to stop after SIGINT"
 

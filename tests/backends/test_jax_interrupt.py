@@ -3,23 +3,17 @@ few uniform lengths, without changing results, so Ctrl-C stops them within about
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sdk
 from backend_params import HAVE_JAX
+from interrupts import sigint_latency
 from runtime.backends import base
 
 pytestmark = pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("device", ["oim1024", "pbit256"])
@@ -72,21 +66,6 @@ LONG_RUN = textwrap.dedent("""
 
 
 def test_sigint_stops_a_long_jax_run():
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "-c", LONG_RUN], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        assert proc.stdout.readline().strip() == "running", proc.stderr.read()[-2000:]
-        time.sleep(1.5)  # inside the long run's scans
-        assert proc.poll() is None
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
-        latency = time.monotonic() - sent
-    finally:
-        proc.kill()
-        proc.wait()
-    stderr = proc.stderr.read()
+    latency, stderr = sigint_latency(LONG_RUN, settle=1.5, wait=20)  # settle: inside the long run's scans
     assert "KeyboardInterrupt" in stderr, stderr[-2000:]
     assert latency < 2.0, f"the run took {latency:.2f} s to stop after SIGINT"
