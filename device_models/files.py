@@ -26,6 +26,8 @@ import unicodedata
 from pathlib import Path
 from typing import IO, Callable
 
+import yaml
+
 from device_models.errors import OutputFileError
 
 
@@ -182,3 +184,15 @@ def atomic_write(path: str | os.PathLike, writer: Callable[[IO], object], *, tex
 
 
 __all__ = ["atomic_write", "check_output_path", "check_output_dir", "printable", "one_line"]
+
+
+def read_yaml(path: str | os.PathLike, shown: str, what: str, error: type[Exception]):
+    """The parsed content of the YAML file ``path`` (``yaml.safe_load``: plain data only).  A file
+    that cannot be read, or is not valid YAML, raises ``error`` naming it as ``shown`` and saying
+    which kind of file (``what``, e.g. "a device file") was expected."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{shown}: cannot read {what} ({exc})") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise error(f"{shown}: not valid YAML: {exc}") from None

@@ -35,10 +35,9 @@ import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from device_models.cells import AbstractCell, CellPhysics, cell_for
 from device_models.errors import DeviceSpecError
+from device_models.files import read_yaml
 from device_models.topology import Topology, parse_topology
 from device_models.units import parse_quantity
 
@@ -141,13 +140,7 @@ class DeviceSpec:
     @classmethod
     def from_yaml(cls, path: str | Path) -> "DeviceSpec":
         path = Path(path)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DeviceSpecError(f"{path}: cannot read a device file ({exc})") from None
-        except (yaml.YAMLError, RecursionError) as exc:
-            raise DeviceSpecError(f"{path}: not valid YAML: {exc}") from None
-        return cls.from_dict(raw, source=str(path))
+        return cls.from_dict(read_yaml(path, str(path), "a device file", DeviceSpecError), source=str(path))
 
     def to_dict(self) -> dict:
         """Plain-data form (SI floats), the inverse of :meth:`from_dict`."""

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import numpy as np
-import yaml
 
 from compiler.models.base import AbstractEnergyModel
 from device_models.cells import MODES
 from device_models.errors import DeviceSpecError, SonqError
-from device_models.files import printable
+from device_models.files import printable, read_yaml
 from device_models.registry import load_device
 from device_models.spec import DeviceSpec
 from sdk.sweep.errors import SweepError
@@ -213,12 +212,7 @@ class SweepSpec:
         """
         path = Path(path)
         shown = printable(str(path))
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SweepError(f"{shown}: cannot read a sweep file ({exc})") from None
-        except (yaml.YAMLError, RecursionError) as exc:
-            raise SweepError(f"{shown}: not valid YAML: {exc}") from None
+        raw = read_yaml(path, shown, "a sweep file", SweepError)
         try:
             return cls.from_dict(raw, base=path.parent)
         except SweepError as exc:
