@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from device_models.files import check_output_path
+from sdk.errors import AnalysisError
 from sdk.plots._figure import pyplot, save
 
 
@@ -49,7 +50,7 @@ def plot_fields(panels: Mapping[str, np.ndarray], path: str | Path, *, title: st
     """
     path = check_output_path(path)
     if not panels:
-        raise ValueError("plot_fields needs at least one panel")
+        raise AnalysisError("plot_fields needs at least one panel")
     plt = pyplot()
     arrays = [np.asarray(a, dtype=np.float64) for a in panels.values()]
     lo, hi = min(float(a.min()) for a in arrays), max(float(a.max()) for a in arrays)

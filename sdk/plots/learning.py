@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from device_models.files import check_output_path
+from sdk.errors import AnalysisError
 from sdk.plots._figure import pyplot, save
 
 
@@ -27,7 +28,7 @@ def plot_learning_curve(history: list[dict], path: str | Path, *, keys: tuple[st
     """
     for key in keys:
         if not any(key in entry for entry in history):
-            raise ValueError(f"no epoch of the history records {key!r}")
+            raise AnalysisError(f"no epoch of the history records {key!r}")
     path = check_output_path(path)
     plt = pyplot()
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
@@ -57,7 +58,7 @@ def plot_image_grid(images: np.ndarray, path: str | Path, *, shape: tuple[int, i
     """
     x = np.asarray(images, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != shape[0] * shape[1] or len(x) < 1:
-        raise ValueError(f"images must be (S ≥ 1, {shape[0] * shape[1]}), got shape {x.shape}")
+        raise AnalysisError(f"images must be (S ≥ 1, {shape[0] * shape[1]}), got shape {x.shape}")
     path = check_output_path(path)
     plt = pyplot()
     rows = math.ceil(len(x) / columns)
@@ -85,7 +86,7 @@ def plot_retrieval_curve(curves: dict, path: str | Path, *, title: str = "") -> 
         title: figure title.
     """
     if not curves:
-        raise ValueError("no curves to draw")
+        raise AnalysisError("no curves to draw")
     path = check_output_path(path)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.8))

@@ -8,6 +8,7 @@ import numpy as np
 
 from device_models.files import check_output_path
 from runtime.results import SampleSet
+from sdk.errors import AnalysisError
 from sdk.plots._figure import pyplot, save
 
 MAX_TRACES = 64  # replicas drawn individually; more only blur the figure
@@ -29,7 +30,7 @@ def plot_energy_traces(result: SampleSet, path: str | Path, *, target: float | N
         right panel is a histogram of final cut values (MaxCut) or final energies.
     """
     if result.trajectory is None:
-        raise ValueError("the result has no trajectory: run with record_every > 0")
+        raise AnalysisError("the result has no trajectory: run with record_every > 0")
     path = check_output_path(path)
     plt = pyplot()
     traj = result.trajectory
