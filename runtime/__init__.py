@@ -7,9 +7,9 @@ from runtime.results import SampleSet, TrajectoryRecord
 from device_models.cells import pbit_anneal
 from device_models.schedules import Schedule
 from runtime.errors import DivergenceError, MemoryBudgetError, ResultFileError, RunError
-from runtime.run import run, stable_dt
+from runtime.run import RunSetup, prepare, run, stable_dt
 
-__all__ = ["run", "stable_dt", "pbit_anneal", "RunError", "DivergenceError", "MemoryBudgetError", "ResultFileError",
+__all__ = ["run", "prepare", "RunSetup", "stable_dt", "pbit_anneal", "RunError", "DivergenceError", "MemoryBudgetError", "ResultFileError",
            "Schedule", "SampleSet", "TrajectoryRecord", "AbstractBackend",
            "AbstractEmulator", "RunPlan", "Trajectory", "BACKEND_PATHS", "available_backends", "get_backend",
            "register_backend",

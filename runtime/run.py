@@ -8,6 +8,7 @@ its presets (schedules, step rule, steps), accuracy step, initial state, readout
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import math
 import numbers
 import sys
@@ -95,31 +96,20 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
     if not isinstance(program, Program):
         raise RunError(f"program must be a compiled Program (sdk.compile, or Program.load for a file), "
                        f"got {type(program).__name__}")
-    for name, value in (("schedules", schedules), ("backend_options", backend_options)):
-        if value is not None and not isinstance(value, Mapping):
-            raise RunError(f"{name} must be a mapping of names to values, got {type(value).__name__}")
+    if backend_options is not None and not isinstance(backend_options, Mapping):
+        raise RunError(f"backend_options must be a mapping of names to values, got {type(backend_options).__name__}")
     if noise is not None and not isinstance(noise, AbstractNoiseSource):
         raise RunError(f"noise must be a noise source (e.g. sdk.NoiseTape), got {type(noise).__name__}")
     num_reads = _integer("num_reads", num_reads, 1)
-    record_every = _integer("record_every", record_every, 0)
-    if burn_in is not None:
-        burn_in = _integer("burn_in", burn_in, 0)
-        if not record_every:
-            raise RunError("burn_in pools recorded states: set record_every too")
-    if seed is not None:
-        seed = _integer("seed", seed, 0)
-    if steps is not None and run_time is not None:
-        raise RunError("give steps or run_time, not both")
     impl = get_backend(backend, program.cell, **(backend_options or {}))
-    init_seed, noise_seed, swap_seed = np.random.SeedSequence(seed).spawn(3)
-    presets = program.cell.presets(program)
     replicas = num_reads
     if replica_exchange is not None:
         temperature, replicas = _tempering(program, impl, replica_exchange, temperature, num_reads)
-    mode = _mode(program, presets, protocol, temperature)
-    plan = _plan(program, presets[mode], replicas, steps, run_time, dt, temperature,
-                 schedules, integrator, record_every, init, np.random.default_rng(init_seed), burn_in, max_memory)
-    plan = _clamped(plan, clamp_values(program, clamp, replicas))
+    setup = prepare(program, num_reads=replicas, steps=steps, run_time=run_time, dt=dt, temperature=temperature,
+                    schedules=schedules, protocol=protocol, integrator=integrator, seed=seed,
+                    record_every=record_every, burn_in=burn_in, init=init, max_memory=max_memory)
+    mode, seed, burn_in = setup.mode, setup.seed, setup.burn_in
+    plan = _clamped(setup.plan, clamp_values(program, clamp, replicas))
     if moments is not None:
         if type(program.cell) not in getattr(impl, "moments", ()):
             raise RunError(f"moments: the {impl.name!r} backend cannot accumulate moments of {program.cell.name!r} "
@@ -127,7 +117,7 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         plan = dataclasses.replace(plan, moments=moment_sums(program, moments, plan.replicas, plan.steps))
     swapper = None
     if replica_exchange is not None:
-        swapper = Swapper(program, replica_exchange, num_reads, np.random.default_rng(swap_seed))
+        swapper = Swapper(program, replica_exchange, num_reads, np.random.default_rng(setup.swap_seed))
         plan = dataclasses.replace(plan, replica_temperature=swapper.scale, exchange=swapper)
     if plan.clamp is not None and not impl.clamps:
         raise RunError(f"clamp: the {impl.name!r} backend cannot hold variables; the emulators (numpy, numba, c, "
@@ -137,7 +127,7 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         plan = dataclasses.replace(plan, progress=lambda k: bar.update(k - bar.n))
     start = time.perf_counter()
     try:
-        traj = impl.simulate(plan, noise if noise is not None else SeededNoise(noise_seed))
+        traj = impl.simulate(plan, noise if noise is not None else setup.noise)
     except DivergenceError as exc:
         raise DivergenceError(f"{exc} at dt = {plan.dt:.4g} (temperature up to "
                               f"{plan.schedules.bounds('temperature')[1] * program.scale:.4g}); a smaller dt or "
@@ -165,6 +155,61 @@ def run(program: Program, backend: str = "auto", *, num_reads: int = 64, steps: 
         info["replica_exchange"] = swapper.info()
         info["sample_temperature"] = swapper.levels_of(result.step, result.replica).tolist()
     return result
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """What :func:`prepare` resolves from a run's settings (before any backend runs).
+
+    Attributes:
+        plan: the RunPlan (device units; no clamp, moments or replica exchange).
+        mode: the preset used (``"optimize"``, ``"sample"`` or ``"recall"``).
+        noise: the run's seeded noise source.
+        swap_seed: the seed of replica exchange's swap decisions.
+        seed, burn_in: the checked settings.
+    """
+
+    plan: RunPlan
+    mode: str
+    noise: SeededNoise
+    swap_seed: np.random.SeedSequence
+    seed: int | None
+    burn_in: int | None
+
+
+def prepare(program: Program, *, num_reads: int = 1, steps: int | None = None, run_time: float | None = None,
+            dt: float | None = None, temperature=None, schedules: Mapping | None = None,
+            protocol: str | None = None, integrator: str | None = None, seed: int | None = None,
+            record_every: int = 0, burn_in: int | None = None, init: np.ndarray | None = None,
+            max_memory: int | None = None) -> RunSetup:
+    """The settings of :func:`run` (same arguments and meaning) resolved into a RunPlan, its preset
+    and its seeded noise, without simulating: what a run with these settings and seed would execute
+    (``sonq netlist`` writes its netlist from it).
+
+    Raises:
+        RunError: invalid settings or a run over its memory budget.
+    """
+    if not isinstance(program, Program):
+        raise RunError(f"program must be a compiled Program (sdk.compile, or Program.load for a file), "
+                       f"got {type(program).__name__}")
+    if schedules is not None and not isinstance(schedules, Mapping):
+        raise RunError(f"schedules must be a mapping of names to values, got {type(schedules).__name__}")
+    num_reads = _integer("num_reads", num_reads, 1)
+    record_every = _integer("record_every", record_every, 0)
+    if burn_in is not None:
+        burn_in = _integer("burn_in", burn_in, 0)
+        if not record_every:
+            raise RunError("burn_in pools recorded states: set record_every too")
+    if seed is not None:
+        seed = _integer("seed", seed, 0)
+    if steps is not None and run_time is not None:
+        raise RunError("give steps or run_time, not both")
+    init_seed, noise_seed, swap_seed = np.random.SeedSequence(seed).spawn(3)
+    presets = program.cell.presets(program)
+    mode = _mode(program, presets, protocol, temperature)
+    resolved = _plan(program, presets[mode], num_reads, steps, run_time, dt, temperature, schedules, integrator,
+                     record_every, init, np.random.default_rng(init_seed), burn_in, max_memory)
+    return RunSetup(resolved, mode, SeededNoise(noise_seed), swap_seed, seed, burn_in)
 
 
 def _tempering(program: Program, impl, settings, temperature, num_reads: int) -> tuple[float, int]:

@@ -16,8 +16,6 @@ import inspect
 import re
 from pathlib import Path
 
-import numpy as np
-
 from compiler.netlist import CircuitOptions, SpiceOptions, write_netlist
 from compiler.program import Program
 from device_models.errors import OutputFileError
@@ -25,7 +23,7 @@ from device_models.files import atomic_write, check_output_path, printable
 from runtime.circuit.backend import draw_noise
 from runtime.circuit.readout import CircuitRun
 from runtime.errors import RunError
-from runtime.noise import SeededNoise
+from runtime.run import prepare
 from sdk.cli._common import say
 
 #: what ngspice may be given as a noise-file prefix (the netlist writer's own rule)
@@ -80,15 +78,7 @@ def spice_defaults() -> SpiceOptions:
 
 
 def run_plan(program: Program, args: argparse.Namespace):
-    """The RunPlan of one replica and the noise source ``run`` would use with these settings.
-
-    Mirrors :func:`runtime.run.run` (its seed split and planning helpers) until ``runtime.run``
-    offers planning without simulating."""
-    from runtime.run import _mode, _plan
-
-    init_seed, noise_seed = np.random.SeedSequence(args.seed).spawn(2)
-    presets = program.cell.presets(program)
-    mode = _mode(program, presets, args.protocol, args.temperature)
-    plan = _plan(program, presets[mode], 1, args.steps, None, args.dt, args.temperature, None, None, 0,
-                            None, np.random.default_rng(init_seed), None, None)
-    return plan, SeededNoise(noise_seed)
+    """The RunPlan of one replica and the noise source ``run`` would use with these settings."""
+    setup = prepare(program, num_reads=1, steps=args.steps, dt=args.dt, temperature=args.temperature,
+                    protocol=args.protocol, seed=args.seed)
+    return setup.plan, setup.noise
