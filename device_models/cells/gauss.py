@@ -74,9 +74,9 @@ class GaussCell(AbstractCell):
     @staticmethod
     def _mean_state(program) -> np.ndarray:
         """(m,) μ solving ``(J + diag(2c₂)) μ = −h``; zeros where that matrix is singular."""
-        A = sp.csc_matrix(program.couplings + sp.diags(2 * program.poly[:, 0]))
         if not np.any(program.fields):
             return np.zeros(program.num_nodes)
+        A = sp.csc_matrix(program.couplings + sp.diags(2 * program.poly[:, 0]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", spla.MatrixRankWarning)
             mu = np.atleast_1d(spla.spsolve(A, -np.asarray(program.fields, dtype=np.float64)))
